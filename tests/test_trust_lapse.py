@@ -1,0 +1,161 @@
+"TRUST-LAPSE and the shared baselines: bad input tables, agreement with scipy on tied windows, the benchmark commands."
+import re, subprocess
+import numpy as np, pytest, torch
+from torch import nn
+from conftest import ROOT, tool
+from trustbook import baselines as B
+from trustbook import trust_lapse as T
+
+torch.set_num_threads(1)
+
+def _latents(n=600, d=12, k=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    mu = torch.randn(k, d, generator=g) * 3
+    y = torch.arange(n) % k
+    return (mu[y] + torch.randn(n, d, generator=g)).relu(), y
+
+@pytest.fixture(scope='module')
+def fitted():
+    z, y = _latents()
+    return T.TrustLapse(coreset_frac=0.2).fit_latents(z, y, y), z, y
+
+class _Net(nn.Module):
+    latent_layer, head = 'body', 'fc'
+    def __init__(self):
+        super().__init__(); self.body = nn.Sequential(nn.Flatten(), nn.Linear(16, 8), nn.ReLU()); self.fc = nn.Linear(8, 3)
+    def forward(self, x): return self.fc(self.body(x))
+
+# --- bad input: each a clear ValueError --------------------------------------------------------------------------
+def _bad_cases(fitted):
+    tl, z, y = fitted
+    return [
+        (lambda: tl.score_latents(torch.zeros(3, 5)), 'latent dimension mismatch'),
+        (lambda: tl.score_latents(torch.full((2, 12), float('nan'))), 'NaN or infinite'),
+        (lambda: tl.score_latents(torch.full((2, 12), float('inf'))), 'NaN or infinite'),
+        (lambda: tl.score_latents(torch.zeros(0, 12)), 'empty'),
+        (lambda: T.TrustLapse(coreset_frac=0.001, min_per_class=1).fit_latents(z, y), 'needs at least 2'),
+        (lambda: T.TrustLapse(shrinkage=0.0).fit_latents(torch.randn(40, 30), torch.arange(40) % 4), 'singular'),
+        (lambda: T.TrustLapse(shrinkage='x').fit_latents(z, y), 'shrinkage'),
+        (lambda: T.TrustLapse(coreset_frac=1.5), 'coreset_frac'),
+        (lambda: T.TrustLapse(sim_agg='median'), 'sim_agg'),
+        (lambda: T.TrustLapse(combine='sum'), 'combine'),
+        (lambda: T.TrustLapse(dist_ref='x'), 'dist_ref'),
+        (lambda: T.TrustLapse().fit_latents(z, y[:5]), 'labels'),
+        (lambda: tl.score_latents(z[:4], torch.tensor([0, 1, 2, 9])), 'no coreset samples'),
+        (lambda: tl.reference(10**6), 'reference size'),
+        (lambda: T.mannwhitney_sliding(np.zeros(10), np.zeros(3), 11), 'larger than the stream'),
+        (lambda: T.mannwhitney_sliding(np.zeros(10), [], 5), 'reference window is empty'),
+        (lambda: T.mannwhitney_sliding(np.zeros(10), [np.nan], 5), 'reference window contains NaN'),
+        (lambda: T.mannwhitney_sliding([0., np.inf, 1.], [0.], 2), 'scores contain NaN'),
+        (lambda: T.mannwhitney_sliding(np.zeros(10), [0.], 0), 'window must be'),
+        (lambda: T.mannwhitney_sliding(np.zeros(10), [0.], 3, alternative='bigger'), 'alternative'),
+        (lambda: T.SequentialMonitor([], 5), 'empty'),
+        (lambda: T.SequentialMonitor([0.], 5, alpha=1.5), 'alpha'),
+        (lambda: T.SequentialMonitor([0.], 5).update(float('nan')), 'finite'),
+        (lambda: T.sequential_score([0.5], kind='logp'), 'kind'),
+        (lambda: T.kmeans_1d([1.0]), 'at least 2'),
+        (lambda: T.simulate_streams(0, 10), 'pools'),
+        (lambda: T.simulate_streams(10, 10, segment=0), 'segment'),
+        (lambda: T.drift_metrics(np.zeros(5, bool), np.zeros(6, bool), 2), 'shape'),
+        (lambda: T.drift_protocol(np.zeros(10), np.ones(10), [0.], 25, 2, length=20, segment=10), 'larger than the stream'),
+        (lambda: T.coreset_indices(np.array([]), 0.1), 'non-empty'),
+        (lambda: B.MSP('model'), 'nn.Module'),
+        (lambda: B.MSP(_Net()).score(torch.zeros(0, 1, 4, 4)), 'empty'),
+        (lambda: B.Entropy(_Net()).score(torch.full((2, 1, 4, 4), float('nan'))), 'NaN'),
+        (lambda: B.KLUniform(_Net(), direction='both'), 'direction'),
+        (lambda: B.ODIN(_Net(), temperature=-1), 'temperature'),
+        (lambda: B.MCDropout(_Net(), n_passes=1), 'n_passes'),
+        (lambda: B.Mahalanobis(nn.Linear(3, 2)), 'latent layer'),
+        (lambda: B.Mahalanobis().fit_latents(torch.randn(4, 3), torch.tensor([0, 0, 0, 1])), 'fewer than 2'),
+    ]
+
+def test_bad_input_raises_value_error(fitted):
+    for i, (call, msg) in enumerate(_bad_cases(fitted)):
+        with pytest.raises(ValueError, match=msg):
+            call()
+
+# --- the sequential test equals scipy -----------------------------------------------------------------------------
+@pytest.mark.parametrize('ties', ['none', 'rounded', 'integers'])
+@pytest.mark.parametrize('alternative', T.ALTERNATIVES)
+def test_sliding_mannwhitney_matches_scipy(ties, alternative):
+    from numpy.lib.stride_tricks import sliding_window_view
+    from scipy.stats import mannwhitneyu
+    rng = np.random.default_rng(7)
+    for w, m in ((25, 25), (50, 50), (5, 1), (30, 7)):
+        a = np.r_[rng.normal(size=300), rng.normal(1.5, 1, 300)]; R = rng.normal(size=m)
+        if ties == 'rounded': a, R = a.round(1), R.round(1)
+        if ties == 'integers': a, R = rng.integers(0, 3, 600).astype(float), rng.integers(0, 3, m).astype(float)
+        ours = T.mannwhitney_sliding(a, R, w, alternative)
+        ref = mannwhitneyu(sliding_window_view(a, w), R[None], alternative=alternative, method='asymptotic', axis=1)
+        assert np.abs(ours['p'] - ref.pvalue).max() < 1e-9
+        assert np.abs(ours['u'] - ref.statistic).max() < 1e-9
+
+def test_monitor_equals_batch():
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 20, 300).astype(float); R = rng.integers(0, 20, 25).astype(float)
+    mon = T.SequentialMonitor(R, 25); got = [mon.update(v) for v in a]
+    b = T.mannwhitney_sliding(a, R, 25)
+    assert got[23] is None and np.allclose([g['p'] for g in got[24:]], b['p'], atol=1e-12, rtol=0)
+
+def test_kmeans_1d_is_optimal():
+    from sklearn.cluster import KMeans
+    rng = np.random.default_rng(0)
+    v = np.r_[rng.exponential(0.4, 200), rng.normal(5, 1, 80)]
+    lab, cen = T.kmeans_1d(v)
+    km = KMeans(2, n_init=10, random_state=0).fit(v[:, None])
+    sse = sum(((v[lab == j] - v[lab == j].mean())**2).sum() for j in (0, 1))
+    assert sse <= km.inertia_ + 1e-6 and cen[0] < cen[1]
+
+# --- the latent-space score ----------------------------------------------------------------------------------------
+def test_trust_lapse_defaults_and_properties(fitted):
+    tl, z, y = fitted
+    d = T.TrustLapse()
+    assert (d.dist_ref, d.sim_agg, d.combine, d.coreset_frac, d.dist_norm, d.ref_source) == ('pred', 'max', 'product', 0.02, 'exp', 'heldout')
+    s = tl.score_latents(z, y)
+    assert ((s >= 0) & (s <= 1)).all()
+    far = z * 0 + 50.0
+    assert tl.score_latents(far, y).max() < s.min()               # far from every class: lowest trust
+    # coreset class counts: round(frac * n_c)
+    assert np.bincount(tl.coreset_y_.numpy()).tolist() == [30] * 4
+
+def test_trust_lapse_with_a_model_and_explain():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(300, 1, 4, 4, generator=g); y = torch.arange(300) % 3
+    net = _Net().eval()
+    tl = T.TrustLapse(net, coreset_frac=0.1).fit(x, y)
+    s = tl.score(x[:20]); assert s.shape == (20,)
+    z, logits = B.latents_of(net, x[:2])
+    ex = tl.explain(z, logits.argmax(1), k=2)
+    assert len(ex) == 2 and len(ex[0]['nearest']['coreset']) == 2
+    assert ex[0]['nearest']['cos'][0] >= ex[0]['farthest']['cos'][0]
+    assert len(tl.reference(25)) == 25
+
+def test_baselines_orientation():
+    "Every baseline scores a confident in-distribution input above a uniform-logit one."
+    net = _Net().eval()
+    with torch.no_grad():
+        net.fc.weight.zero_(); net.fc.bias.zero_()
+    x = torch.rand(8, 1, 4, 4)
+    for det in (B.MSP(net), B.Entropy(net), B.KLUniform(net), B.Energy(net)):
+        s = det.score(x); assert torch.allclose(s, s[:1].expand_as(s))   # uniform logits: all equal
+    sharp = nn.Linear(8, 3)
+    with torch.no_grad(): sharp.weight.copy_(torch.eye(3, 8) * 50); sharp.bias.zero_()
+    net.fc = sharp
+    assert (B.MSP(net).score(x) >= 1 / 3 - 1e-6).all()
+
+# --- the benchmark commands --------------------------------------------------------------------------------------
+def test_bench_sequential_cli():
+    r = subprocess.run([tool('trustbook'), 'bench', 'sequential', '--streams', '3', '--length', '1000'],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    m = re.fullmatch(r'speedup_vs_scipy=([\d.]+) max_abs_pvalue_diff=(\S+) seconds=([\d.]+)', last)
+    assert m, last
+    assert float(m.group(2)) < 1e-9
+
+def test_bench_latent_cli():
+    r = subprocess.run([tool('trustbook'), 'bench', 'latent', '--batch', '128', '--train', '5000', '--repeat', '2'],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r'samples_per_s=\d+ overhead_vs_forward=[\d.]+', last), last
