@@ -241,3 +241,28 @@ def test_corruption_properties(name):
     assert torch.equal(outs[2], corruptions.corrupt(x, name, 3, seed=5))
     g = corruptions.corrupt(x[:, :1], name, 5, seed=5)
     assert g.shape == (4, 1, 32, 32) and 0 <= g.min() and g.max() <= 1
+
+# ---------------------------------------------------------------- download=True from a card's URLs (network simulated)
+
+def _fake_download(source_bytes):
+    def download_url(url, root, filename=None, md5=None):
+        name = filename or url.rsplit('/', 1)[1]
+        Path(root).mkdir(parents=True, exist_ok=True); (Path(root)/name).write_bytes(source_bytes(name))
+    return download_url
+
+@needs_mirror
+def test_download_from_card_urls_is_checked_and_cached(tmp_path, tmp_cache, monkeypatch):
+    import torchvision.datasets.utils as U
+    monkeypatch.setattr(U, 'download_url', _fake_download(lambda n: (mirror_root()/'notmnist'/n).read_bytes()))
+    empty = tmp_path/'empty'; empty.mkdir()
+    with pytest.raises(FileNotFoundError): data.load('notmnist', 'test', root=empty)
+    x, y = data.load('notmnist', 'test', root=empty, download=True)
+    assert x.shape == (10000, 1, 28, 28) and (tmp_cache/'downloads'/'notmnist'/'t10k-images-idx3-ubyte.gz').is_file()
+
+@needs_mirror
+def test_download_with_wrong_checksum_is_deleted(tmp_path, tmp_cache, monkeypatch):
+    import torchvision.datasets.utils as U
+    monkeypatch.setattr(U, 'download_url', _fake_download(lambda n: b'not the file' + n.encode()))
+    empty = tmp_path/'empty'; empty.mkdir()
+    with pytest.raises(ValueError, match='sha256'): data.load('notmnist', 'test', root=empty, download=True)
+    assert not [q for q in tmp_cache.rglob('*') if q.is_file()]
