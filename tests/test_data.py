@@ -266,3 +266,15 @@ def test_download_with_wrong_checksum_is_deleted(tmp_path, tmp_cache, monkeypatc
     empty = tmp_path/'empty'; empty.mkdir()
     with pytest.raises(ValueError, match='sha256'): data.load('notmnist', 'test', root=empty, download=True)
     assert not [q for q in tmp_cache.rglob('*') if q.is_file()]
+
+@needs_mirror
+@pytest.mark.parametrize('name, split, counts', [
+    ('cifar10', 'test', [1000] * 10), ('cifar10', 'train', [5000] * 10), ('tiny_imagenet', 'val', [50] * 200),
+    ('speech_commands', 'test', [100] * 11), ('speech_commands_v001', 'all', [10] * 30), ('fsdd', 'all', [300] * 10),
+    ('notmnist', 'test', None), ('omniglot', 'test', None)])
+def test_labels_match_the_documented_classes(name, split, counts):
+    y = data.load(name, split)[1]
+    bc = torch.bincount(y, minlength=len(data.CLASSES[name])).tolist()
+    assert len(bc) == len(data.CLASSES[name])
+    if counts: assert bc == counts
+    else: assert min(bc) > 0

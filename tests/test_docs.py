@@ -1,0 +1,84 @@
+"""`trustbook docs`: the HTML workbook in course reading order, and a real browser loading every page.
+
+The browser test builds the site from the workbook's own notebooks into a temporary folder (after regenerating the
+quickstart experiment into temporary figures/runs folders, so its page and the figures page have figures to show),
+serves it on 127.0.0.1, and opens every page in headless Chromium. Debian's `chromium` is installed with apt-get when
+missing; the test is skipped, with the reason, when that is impossible.
+"""
+import json, re, subprocess
+from pathlib import Path
+import pytest
+from conftest import ROOT, tool
+
+from trustbook import docs as D
+
+def test_course_order_covers_every_notebook_once():
+    pages = D.course_pages(ROOT)
+    stems = [p['stem'] for p in pages]
+    nbs = sorted(p.stem for p in (ROOT/'nbs').rglob('*.ipynb')
+                 if not any(s.startswith(('_', '.')) for s in p.relative_to(ROOT/'nbs').parts) and p.stem != 'index')
+    assert sorted(stems) == nbs and len(set(stems)) == len(stems)
+    parts = [p['part'] for p in pages]
+    order = [k for k, _ in D.PARTS]
+    assert parts == sorted(parts, key=order.index), 'pages must be grouped by part, in course order'
+    assert stems[0] == '00a_config' and pages[-1]['part'] in ('tooling', 'other')
+    # within a paper's part, its method notebooks come before its experiments
+    for part in {p['part'] for p in pages}:
+        kinds = [p['kind'] for p in pages if p['part'] == part]
+        assert kinds == sorted(kinds, key=['library', 'experiment'].index)
+
+@pytest.fixture(scope='module')
+def chromium():
+    path, why = D.ensure_chromium(install=True)
+    if not path: pytest.skip(f'headless Chromium is unavailable: {why}')
+    return path
+
+@pytest.mark.xdist_group('docs')
+def test_site_builds_and_every_page_loads_in_chromium(tmp_path, monkeypatch, chromium):
+    figures, runs = tmp_path/'figures', tmp_path/'runs'
+    monkeypatch.setenv('TRUSTBOOK_FIGURES', str(figures)); monkeypatch.setenv('TRUSTBOOK_RUNS', str(runs))
+    from trustbook.regen import regen
+    res = regen('quick', only='00_quickstart', root=ROOT)
+    assert [r['status'] for r in res] == ['done'], res
+    logs = []
+    site = D.build_site(ROOT, tmp_path/'site', show_doc=False, log=logs.append)
+    man = json.loads((site/'manifest.json').read_text())['pages']
+    assert {p['html'] for p in man} >= {'index.html', 'figures.html', 'experiments/00_quickstart.html'}
+    assert len(man) == len(D.course_pages(ROOT)) + 2
+    q = next(p for p in man if p['html'] == 'experiments/00_quickstart.html')
+    assert q['shown'].startswith('outputs of run') and q['images'] >= 2      # the executed copy, not re-executed
+    # no page may reach the network
+    for p in man:
+        body = (site/p['html']).read_text()
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', body), p['html']
+    # the browser check: a screenshot lands under the runs folder
+    chk = D.check_site(site, chromium=chromium, log=logs.append)
+    bad = [p for p in chk['pages'] if not p['ok']]
+    assert not bad, bad
+    assert [p['page'] for p in chk['pages']] == [p['html'] for p in man]
+    got = {p['page']: p for p in chk['pages']}
+    assert got['experiments/00_quickstart.html']['images_ok'] >= 2 and got['figures.html']['images_ok'] >= 2
+    assert all(p['title'] for p in chk['pages'])
+    shots = [Path(s) for s in chk['screenshots']]
+    assert shots and all(s.is_relative_to(runs) and s.stat().st_size > 5000 for s in shots)
+    assert (shots[0].read_bytes()[:8] == b'\x89PNG\r\n\x1a\n')
+
+def test_browser_check_catches_errors_and_missing_figures(tmp_path, chromium):
+    site = tmp_path/'site'; site.mkdir()
+    (site/'ok.html').write_text('<!doctype html><html><head><title>fine</title><link rel="icon" href="data:,"></head><body>hi</body></html>')
+    (site/'bad.html').write_text('<!doctype html><html><head><title>bad</title><link rel="icon" href="data:,"></head><body>'
+                                 '<img src="missing.png"><script>console.error("boom")</script></body></html>')
+    (site/'manifest.json').write_text(json.dumps(dict(pages=[dict(html='ok.html', images=0), dict(html='bad.html', images=1)])))
+    chk = D.check_site(site, shots=tmp_path/'shots', chromium=chromium, log=lambda *a: None)
+    got = {p['page']: p for p in chk['pages']}
+    assert got['ok.html']['ok'] and not chk['ok'] and not got['bad.html']['ok']
+    errs = ' '.join(got['bad.html']['errors'])
+    assert 'boom' in errs and 'missing.png' in errs and got['bad.html']['images_ok'] == 0
+
+def test_docs_cli_rejects_unknown_arguments():
+    r = subprocess.run([tool('trustbook'), 'docs', '--bogus'], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and 'unrecognized arguments: --bogus' in r.stderr
+
+def test_check_site_needs_a_built_site(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        D.check_site(tmp_path/'nothing', chromium='chromium')
