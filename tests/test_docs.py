@@ -82,3 +82,9 @@ def test_docs_cli_rejects_unknown_arguments():
 def test_check_site_needs_a_built_site(tmp_path):
     with pytest.raises(FileNotFoundError):
         D.check_site(tmp_path/'nothing', chromium='chromium')
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
+    (tmp_path/'mine').mkdir(); (tmp_path/'mine'/'notes.txt').write_text('keep me')
+    with pytest.raises(ValueError, match='refusing to replace'):
+        D.build_site(ROOT, tmp_path/'mine', figures=tmp_path/'f', runs=tmp_path/'r')
+    assert (tmp_path/'mine'/'notes.txt').read_text() == 'keep me'

@@ -159,3 +159,28 @@ def test_bench_latent_cli():
     assert r.returncode == 0, r.stderr
     last = r.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r'samples_per_s=\d+ overhead_vs_forward=[\d.]+', last), last
+
+# --- experiment plumbing ---------------------------------------------------------------------------------------
+def test_paper_metrics_orientation():
+    m = T.paper_metrics(np.linspace(0.6, 1, 50), np.linspace(0, 0.4, 50))     # shifted inputs have lower trust
+    assert m['AUROC'] == 100 and m['AUPR'] == pytest.approx(100) and m['FPR80'] == 0
+    m = T.paper_metrics(np.linspace(0, 0.4, 50), np.linspace(0.6, 1, 50))
+    assert m['AUROC'] == 0 and m['FPR80'] == 100
+
+def test_drift_protocol_tolerance_and_delay():
+    truth = np.r_[np.zeros(10), np.ones(10), np.zeros(10)].astype(bool)
+    flags = np.r_[np.zeros(12), np.ones(10), np.zeros(8)].astype(bool)
+    m = T.drift_metrics(flags, truth, 3)
+    assert m['error'][0] == 0 and m['delay'][0] == 2 and m['false_alarms'][0] == 0 and m['change_points'][0] == 2
+    shifted, idx = T.simulate_streams(5, 7, n_streams=4, length=100, segment=10, p_shift=1.0, seed=0)
+    assert shifted.all() and idx.max() < 7
+
+from conftest import needs_mirror
+
+@needs_mirror
+def test_semantic_and_shift_sets_load():
+    held, sets = T.semantic_sets('mnist', max_eval=20)
+    assert held == [0, 1, 4, 6, 7, 8, 9] and all(len(v) == 20 for v in sets.values())
+    (xtr, ytr), (xte, yte) = T.domain_data('mnist', classes=held, max_train=50, max_eval=20)
+    assert int(ytr.max()) == len(held) - 1 and len(xtr) == 50 and len(xte) == 20
+    assert set(T.shift_sets('mnist', 10)) == {'fashion_mnist', 'notmnist', 'omniglot'}
