@@ -52,7 +52,8 @@ def test_site_builds_and_every_page_loads_in_chromium(tmp_path, monkeypatch, chr
         body = (site/p['html']).read_text()
         assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', body), p['html']
     # the browser check: a screenshot lands under the runs folder
-    chk = D.check_site(site, chromium=chromium, log=logs.append)
+    chk = D.check_site(site, chromium=chromium, log=logs.append,
+                       screenshots=('index.html', 'figures.html', 'experiments/00_quickstart.html'))
     bad = [p for p in chk['pages'] if not p['ok']]
     assert not bad, bad
     assert [p['page'] for p in chk['pages']] == [p['html'] for p in man]
