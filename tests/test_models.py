@@ -70,6 +70,14 @@ def test_train_cache_and_determinism(tmp_cache):
     assert len({a.train_info['key'], d.train_info['key'], e.train_info['key']}) == 3
     assert not torch.equal(a.fc1.weight, d.fc1.weight)
 
+def test_eval_data_is_recorded_and_does_not_change_weights(tmp_cache):
+    x, y = _digits(200)
+    torch.manual_seed(0); a = train(DigitsMLP(), x[:150], y[:150], epochs=2, cache=False, progress=False)
+    torch.manual_seed(0); b = train(DigitsMLP(), x[:150], y[:150], epochs=2, cache=False, progress=False, eval_data=(x[150:], y[150:]))
+    assert [h['epoch'] for h in b.train_info['history']] == [1, 2] and 0 <= b.train_info['history'][-1]['eval_acc'] <= 1
+    assert b.train_info['history'][-1]['eval_acc'] == accuracy(b, x[150:], y[150:])
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
 def test_corrupted_checkpoint_is_a_clear_error(tmp_cache):
     x, y = _digits(100)
     torch.manual_seed(0); a = train(DigitsMLP(), x, y, epochs=1, progress=False)
