@@ -15,7 +15,7 @@ NBS = sorted(p for p in (ROOT/'nbs').rglob('*.ipynb')
 @pytest.mark.parametrize('nb', NBS, ids=[str(p.relative_to(ROOT/'nbs')) for p in NBS])
 def test_notebook(nb, tmp_path):
     env = {**os.environ, 'TRUSTBOOK_FIGURES': str(tmp_path/'figures'), 'TRUSTBOOK_RUNS': str(tmp_path/'runs'),
-           'MPLBACKEND': 'Agg', 'PYTHONHASHSEED': '0',
+           'PYTHONHASHSEED': '0',
            # pytest-xdist runs one notebook per core: one thread each avoids oversubscribing the two cores
            'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1'), 'MKL_NUM_THREADS': os.environ.get('MKL_NUM_THREADS', '1')}
     r = subprocess.run([tool('nbdev-test'), str(nb), '--n-workers', '0'], cwd=ROOT, env=env,

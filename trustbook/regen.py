@@ -169,8 +169,10 @@ def run_job(job: dict) -> dict:
     "Execute one job (a dict made by `plan`) with papermill and return its record; never raises."
     import papermill as pm
     out = Path(job['output']); out.parent.mkdir(parents=True, exist_ok=True)
+    # The kernel writes where this run looks, and draws figures inline so executed copies keep them
+    # (an inherited MPLBACKEND=Agg would leave only a text repr in the notebook).
     env = {'TRUSTBOOK_FIGURES': job['figures'], 'TRUSTBOOK_RUNS': job['runs'],
-           'PYTHONHASHSEED': '0', **{k: str(job.get('threads', 1)) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')},
+           'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'PYTHONHASHSEED': '0', **{k: str(job.get('threads', 1)) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')},
            **job.get('env', {})}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
