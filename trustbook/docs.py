@@ -390,7 +390,8 @@ def check_site(site: str | os.PathLike, shots=None, chromium: str | None = None,
     shots = Path(shots) if shots else config.runs_dir()/f"site-check-{time.strftime('%Y%m%d-%H%M%S')}"
     shots.mkdir(parents=True, exist_ok=True)
     res = dict(pages=[], screenshots=[], shots=str(shots))
-    with serve(site) as base, tempfile.TemporaryDirectory() as prof:
+    # Chromium's helper processes can still be writing the profile as it exits: tolerate that on cleanup
+    with serve(site) as base, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as prof:
         proc = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f'--user-data-dir={prof}', '--remote-debugging-port=0',
                                  'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
