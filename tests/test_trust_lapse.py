@@ -56,6 +56,7 @@ def _bad_cases(fitted):
         (lambda: T.kmeans_1d([1.0]), 'at least 2'),
         (lambda: T.simulate_streams(0, 10), 'pools'),
         (lambda: T.simulate_streams(10, 10, segment=0), 'segment'),
+        (lambda: T.simulate_streams(10, 10, p_shift=-0.1), 'p_shift'),
         (lambda: T.drift_metrics(np.zeros(5, bool), np.zeros(6, bool), 2), 'shape'),
         (lambda: T.drift_protocol(np.zeros(10), np.ones(10), [0.], 25, 2, length=20, segment=10), 'larger than the stream'),
         (lambda: T.coreset_indices(np.array([]), 0.1), 'non-empty'),
@@ -174,6 +175,16 @@ def test_drift_protocol_tolerance_and_delay():
     assert m['error'][0] == 0 and m['delay'][0] == 2 and m['false_alarms'][0] == 0 and m['change_points'][0] == 2
     shifted, idx = T.simulate_streams(5, 7, n_streams=4, length=100, segment=10, p_shift=1.0, seed=0)
     assert shifted.all() and idx.max() < 7
+
+def test_simulate_streams_segments_and_seed():
+    a = T.simulate_streams(100, 40, n_streams=5, length=3000, segment=250, p_shift=0.5, seed=7)
+    b = T.simulate_streams(100, 40, n_streams=5, length=3000, segment=250, p_shift=0.5, seed=7)
+    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    shifted, idx = a
+    changes = np.flatnonzero((shifted[:, 1:] != shifted[:, :-1]).any(0)) + 1
+    assert (changes % 250 == 0).all()                                   # changes only at segment borders
+    assert idx[~shifted].max() < 100 and idx[shifted].max() < 40 and idx.min() >= 0
+    assert not T.simulate_streams(5, 5, 3, 100, 10, p_shift=0.0)[0].any()
 
 from conftest import needs_mirror
 

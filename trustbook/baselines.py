@@ -14,56 +14,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Detector, capture_activations, find_layer, iter_batches, model_device
+from .core import Detector, as_input, capture_activations, check_model, find_layer, iter_batches, model_device
 
 # %% auto #0
-__all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'check_latents', 'latents_of',
-           'Mahalanobis', 'MCDropout', 'all_baselines']
-
-# %% ../nbs/10_baselines.ipynb #6e6783d0
-class _DigitsNet(nn.Module):
-    latent_layer, head = 'body', 'fc'
-    def __init__(self, p=0.2):
-        super().__init__()
-        self.body = nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU())
-        self.drop, self.fc = nn.Dropout(p), nn.Linear(32, 10)
-    def forward(self, x): return self.fc(self.drop(self.body(x)))
-
-def _digits_demo(seed=0, epochs=60):
-    "A small MLP trained on scikit-learn's digits, for demonstrations and tests: (model, xtr, ytr, xte, yte)."
-    from sklearn.datasets import load_digits
-    from trustbook.core import seed_everything
-    d = load_digits(); x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16; y = torch.tensor(d.target)
-    g = seed_everything(seed); perm = torch.randperm(len(x), generator=g); tr, te = perm[:1200], perm[1200:]
-    m = _DigitsNet(); opt = torch.optim.Adam(m.parameters(), 3e-3)
-    for _ in range(epochs):
-        for i in range(0, 1200, 100):
-            b = tr[i:i+100]; opt.zero_grad(); F.cross_entropy(m(x[b]), y[b]).backward(); opt.step()
-    return m.eval(), x[tr], y[tr], x[te], y[te]
+__all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'latent_layer_of', 'check_latents',
+           'latents_of', 'Mahalanobis', 'MCDropout', 'all_baselines']
 
 # %% ../nbs/10_baselines.ipynb #cca014d8
-def _check_model(model):
-    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
-    return model
-
-def _as_input(x):
-    x = torch.as_tensor(x)
-    if not x.is_floating_point(): x = x.float()
-    if len(x) == 0: raise ValueError("got an empty batch of inputs")
-    if not torch.isfinite(x).all(): raise ValueError("inputs contain NaN or infinite values")
-    return x
-
 @torch.no_grad()
 def logits_of(model: nn.Module, x, batch_size: int = 512) -> torch.Tensor:
     "The model's logits for `x` in evaluation mode (batched; the model's training flag is restored)."
     was = model.training; model.eval(); dev = model_device(model)
-    try: return torch.cat([model(b.to(dev)).float().cpu() for b, _ in iter_batches(_as_input(x), batch_size)])
+    try: return torch.cat([model(b.to(dev)).float().cpu() for b, _ in iter_batches(as_input(x), batch_size)])
     finally: model.train(was)
 
 class LogitDetector(Detector):
     "Base for detectors that are a function of the logits of one deterministic forward pass."
     def __init__(self, model: nn.Module, batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = _check_model(model), batch_size, True
+        self.model, self.batch_size, self.fitted = check_model(model), batch_size, True
     def from_logits(self, logits: torch.Tensor) -> torch.Tensor: raise NotImplementedError
     def _score(self, x): return self.from_logits(logits_of(self.model, x, self.batch_size))
 
@@ -105,7 +73,7 @@ class ODIN(Detector):
                  batch_size: int = 256):
         if not temperature > 0: raise ValueError(f"temperature must be > 0, got {temperature}")
         if not epsilon >= 0: raise ValueError(f"epsilon must be >= 0, got {epsilon}")
-        self.model, self.T, self.eps, self.clamp = _check_model(model), float(temperature), float(epsilon), clamp
+        self.model, self.T, self.eps, self.clamp = check_model(model), float(temperature), float(epsilon), clamp
         self.batch_size, self.fitted = batch_size, True
 
     def perturb(self, x: torch.Tensor) -> torch.Tensor:
@@ -120,7 +88,7 @@ class ODIN(Detector):
         return xt.clamp(0, 1) if self.clamp else xt
 
     def _score(self, x):
-        x = _as_input(x); was = self.model.training; self.model.eval(); dev = model_device(self.model); out = []
+        x = as_input(x); was = self.model.training; self.model.eval(); dev = model_device(self.model); out = []
         try:
             for b, _ in iter_batches(x, self.batch_size):
                 xt = self.perturb(b.to(dev))
@@ -129,7 +97,8 @@ class ODIN(Detector):
         return torch.cat(out)
 
 # %% ../nbs/10_baselines.ipynb #c9f305c9
-def _latent_layer(model, layer):
+def latent_layer_of(model: nn.Module, layer: str | None = None) -> str:
+    "The name of the latent layer: `layer` if given, else `model.latent_layer`; checked to exist in `model`."
     layer = layer or getattr(model, 'latent_layer', None)
     if layer is None: raise ValueError("no latent layer: pass layer=... or give the model a `latent_layer` attribute")
     find_layer(model, layer)
@@ -148,8 +117,8 @@ def check_latents(z, d: int | None = None, name: str = 'latents') -> torch.Tenso
 
 def latents_of(model, x, layer=None, batch_size: int = 512, progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     "Penultimate latents (flattened output of `layer`, default `model.latent_layer`) and logits of `x`."
-    layer = _latent_layer(model, layer)
-    out = capture_activations(model, _as_input(x), layer, batch_size=batch_size, progress=progress, desc='latents')
+    layer = latent_layer_of(model, layer)
+    out = capture_activations(model, as_input(x), layer, batch_size=batch_size, progress=progress, desc='latents')
     return out[layer], out['logits']
 
 class Mahalanobis(Detector):
@@ -157,7 +126,7 @@ class Mahalanobis(Detector):
     name = 'Vanilla Mahalanobis'
     def __init__(self, model: nn.Module | None = None, layer: str | None = None, batch_size: int = 512):
         self.model, self.layer, self.batch_size = model, layer, batch_size
-        if model is not None: self.layer = _latent_layer(_check_model(model), layer)
+        if model is not None: self.layer = latent_layer_of(check_model(model), layer)
 
     def fit(self, x, y):
         if self.model is None: raise ValueError("Mahalanobis was built without a model: use fit_latents(z, y)")
@@ -208,14 +177,14 @@ class MCDropout(Detector):
         if not (isinstance(n_passes, int) and n_passes >= 2): raise ValueError(f"n_passes must be an int >= 2, got {n_passes!r}")
         if stat not in self.STATS: raise ValueError(f"stat must be one of {self.STATS}, got {stat!r}")
         if not 0 < p < 1: raise ValueError(f"p must be in (0, 1), got {p}")
-        self.model, self.n, self.stat, self.p, self.seed = _check_model(model), n_passes, stat, p, seed
+        self.model, self.n, self.stat, self.p, self.seed = check_model(model), n_passes, stat, p, seed
         self.batch_size, self.fitted = batch_size, True
         self.dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
 
     @torch.no_grad()
     def samples(self, x) -> torch.Tensor:
         "Softmax outputs of the N stochastic passes, shape (N, batch, K)."
-        x = _as_input(x); m, dev = self.model, model_device(self.model)
+        x = as_input(x); m, dev = self.model, model_device(self.model)
         was = m.training; m.eval(); handle = None
         if self.dropouts:
             for d in self.dropouts: d.train()

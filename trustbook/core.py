@@ -21,7 +21,7 @@ from . import config
 # %% auto #0
 __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'atomic_write', 'hash_key', 'cache_path', 'save_cached', 'load_cached',
            'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations',
-           'check_scores', 'Detector', 'FunctionDetector']
+           'check_scores', 'Detector', 'FunctionDetector', 'check_model', 'as_input']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -232,3 +232,17 @@ class FunctionDetector(Detector):
     def __init__(self, fn: Callable, name: str, mistrust: bool = False):
         self.fn, self.name, self.sign, self.fitted = fn, name, (-1.0 if mistrust else 1.0), True
     def _score(self, x): return self.sign * torch.as_tensor(self.fn(x)).float()
+
+# %% ../nbs/00_core.ipynb #fa11f52b
+def check_model(model) -> nn.Module:
+    "Return `model` unchanged if it is a torch `nn.Module`; otherwise raise a `ValueError` naming the type it got."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    return model
+
+def as_input(x) -> torch.Tensor:
+    "`x` as a non-empty, finite, floating-point tensor (integer dtypes become float32; float tensors are returned as is)."
+    x = torch.as_tensor(x)
+    if not x.is_floating_point(): x = x.float()
+    if len(x) == 0: raise ValueError("got an empty batch of inputs")
+    if not torch.isfinite(x).all(): raise ValueError("inputs contain NaN or infinite values")
+    return x

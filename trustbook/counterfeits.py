@@ -176,9 +176,9 @@ class InversionConfig:
     conditioning: str = 'one_hot'   # 'one_hot' (the paper) or 'soft' (the inversion it replaces)
     alpha: float = 1.0              # weight of KL(c || q)
     beta: float = 1.0               # weight of the cross-entropy to argmax c
-    gamma: float = 0.1              # weight of the mean pairwise feature cosine
+    gamma: float = 0.5              # weight of the mean pairwise feature cosine (spec: 0.1; see the text above)
     delta: float = 0.1              # weight of the feature-orthogonality loss
-    same_class_cosine: bool = False # cosine only over same-label pairs
+    same_class_cosine: bool = True  # cosine only over same-label pairs (spec: all pairs; see the text above)
     tau: float = 1.0                # temperature of the soft vectors
     z_dim: int = 100
     width: int = 32                 # channels of the last up-convolution (doubled per earlier stage)

@@ -1,5 +1,5 @@
 """Real datasets behind one `load` call: data cards with checksums, integrity checks, a decode-once tensor cache,
-derived shifted sets, drift streams, and the `trustbook data` command.
+derived shifted sets, and the `trustbook data` command.
 
 Docs: https://trustbook.github.io/trustbook/data.html.md"""
 
@@ -22,8 +22,8 @@ from . import config, core
 __all__ = ['REQUIRED_KEYS', 'STATUSES', 'TINY_IMAGENET_WNIDS', 'CLASSES', 'AUDIO_RATE', 'AUDIO_LEN', 'FORMAT_VERSION',
            'FSDD_TEST_SPEAKER', 'cards_dir', 'read_card', 'cards', 'card', 'sha256_file', 'find_file', 'check_files',
            'verify_files', 'read_idx', 'fit_length', 'download_folder', 'load', 'available', 'HeldOut',
-           'held_out_split', 'pixel_shuffle', 'patch_shuffle', 'gaussian_noise_like', 'drift_stream', 'data_list',
-           'data_verify', 'data_main']
+           'held_out_split', 'pixel_shuffle', 'patch_shuffle', 'gaussian_noise_like', 'data_list', 'data_verify',
+           'data_main']
 
 # %% ../nbs/02_data.ipynb #f5929ad0
 REQUIRED_KEYS = ('name', 'title', 'kind', 'status', 'source', 'license', 'citation', 'files', 'splits', 'shape',
@@ -528,26 +528,6 @@ def gaussian_noise_like(x: torch.Tensor, seed: int = 0, n: int | None = None) ->
     mu, sd = x.mean(dims, keepdim=True), x.std(dims, keepdim=True)
     z = torch.randn((n,) + tuple(x.shape[1:]), generator=g, dtype=x.dtype)
     return (mu + sd*z).clamp(float(x.min()), float(x.max()))
-
-# %% ../nbs/02_data.ipynb #b97c6ae3
-def drift_stream(n: int = 10000, segment: int = 1000, p_shift: float = 0.5, n_in: int | None = None,
-                 n_out: int | None = None, seed: int = 0, start_in: bool = False):
-    "`(is_shifted, index)` arrays of length `n`: segments of `segment` steps drawn from the InD pool or (prob. `p_shift`) the OOD pool."
-    for k, v in (('n', n), ('segment', segment), ('n_in', n_in), ('n_out', n_out)):
-        if not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{k} must be a positive int, got {v!r}")
-    if not 0 <= p_shift <= 1: raise ValueError(f"p_shift must be in [0, 1], got {p_shift!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    rng = np.random.default_rng(seed)
-    n_seg = -(-n // segment)
-    seg_shift = rng.random(n_seg) < p_shift
-    if start_in: seg_shift[0] = False
-    is_shifted = np.repeat(seg_shift, segment)[:n]
-    idx = np.empty(n, dtype=np.int64)
-    for flag, size in ((False, n_in), (True, n_out)):
-        pos = np.flatnonzero(is_shifted == flag)
-        order = np.concatenate([rng.permutation(size) for _ in range(-(-len(pos) // size))]) if len(pos) else np.empty(0, np.int64)
-        idx[pos] = order[:len(pos)]
-    return is_shifted, idx
 
 # %% ../nbs/02_data.ipynb #b99fd96f
 def _fmt_size(b: int) -> str: return f'{b/1e6:7.1f} MB'

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, find_layer, model_device, iter_batches
-from .baselines import LogitDetector, MSP, logits_of, _check_model, _as_input
+from .core import Detector, as_input, check_model, find_layer, model_device, iter_batches
+from .baselines import LogitDetector, MSP, logits_of
 
 # %% auto #0
 __all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
@@ -36,7 +36,7 @@ class DOCTOR(LogitDetector):
         if self.epsilon == 0: return super()._score(x)
         out, dev = [], model_device(self.model); was = self.model.training; self.model.eval()
         try:
-            for xb, _ in iter_batches(_as_input(x), self.batch_size):
+            for xb, _ in iter_batches(as_input(x), self.batch_size):
                 xb = xb.to(dev).requires_grad_(True)
                 g = (self.model(xb)/self.temperature).softmax(1).pow(2).sum(1)
                 grad, = torch.autograd.grad(g.log().sum(), xb)
@@ -97,7 +97,7 @@ def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: f
     from skimage.restoration import denoise_nl_means
     a = x.detach().cpu().numpy().astype(np.float64)
     out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h, fast_mode=True,
-                                     channel_axis=0) for im in a])
+                                     channel_axis=0).reshape(im.shape) for im in a])   # one channel comes back (H, W)
     return torch.as_tensor(out, dtype=x.dtype, device=x.device)
 
 class FeatureSqueezing(Detector):
@@ -105,14 +105,14 @@ class FeatureSqueezing(Detector):
     name = 'FS'
     def __init__(self, model: nn.Module, bits: int = 5, median: int = 3, nlm: bool = True, nlm_kwargs: dict | None = None,
                  batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = _check_model(model), batch_size, True
+        self.model, self.batch_size, self.fitted = check_model(model), batch_size, True
         bit_depth(torch.zeros(1), bits); median_filter(torch.zeros(1, 1, 3, 3), median)    # validate now
         self.squeezers = {f'bits{bits}': lambda x: bit_depth(x, bits), f'median{median}': lambda x: median_filter(x, median)}
         if nlm: self.squeezers['nlm'] = lambda x: nl_means(x, **(nlm_kwargs or {}))
     @torch.no_grad()
     def distances(self, x) -> torch.Tensor:
         "L1 distances (N, n_squeezers) between the softmax of `x` and of each squeezed copy."
-        x = _as_input(x)
+        x = as_input(x)
         if x.dim() != 4: raise ValueError(f"Feature Squeezing needs image batches (N, C, H, W), got shape {tuple(x.shape)}")
         p = logits_of(self.model, x, self.batch_size).softmax(1)
         return torch.stack([(p - logits_of(self.model, q(x), self.batch_size).softmax(1)).abs().sum(1)
@@ -130,7 +130,7 @@ class DeepMahalanobis(Detector):
     name = 'DMD'
     def __init__(self, model: nn.Module, layers: Sequence[str], magnitude: float = 0.004, batch_size: int = 256,
                  progress: bool = False):
-        self.model = _check_model(model)
+        self.model = check_model(model)
         self.layers = [layers] if isinstance(layers, str) else list(layers)
         if not self.layers: raise ValueError("DMD needs at least one feature layer")
         for l in self.layers: find_layer(model, l)
@@ -150,7 +150,7 @@ class DeepMahalanobis(Detector):
     def fit(self, x, y) -> 'DeepMahalanobis':
         "Class means and tied precision of every layer's features from training inputs `x` and true labels `y`."
         from sklearn.covariance import EmpiricalCovariance
-        x, y = _as_input(x), torch.as_tensor(y).long()
+        x, y = as_input(x), torch.as_tensor(y).long()
         if len(x) != len(y): raise ValueError(f"got {len(x)} inputs but {len(y)} labels")
         dev = model_device(self.model); was = self.model.training; self.model.eval(); fs = [[] for _ in self.layers]
         try:
@@ -179,7 +179,7 @@ class DeepMahalanobis(Detector):
         m = self.magnitude if magnitude is None else magnitude
         dev = model_device(self.model); was = self.model.training; self.model.eval(); out = []
         try:
-            for xb, _ in tqdm(iter_batches(_as_input(x), self.batch_size), desc='DMD: scores', disable=not self.progress, leave=False):
+            for xb, _ in tqdm(iter_batches(as_input(x), self.batch_size), desc='DMD: scores', disable=not self.progress, leave=False):
                 xb, cols = xb.to(dev), []
                 if m == 0:
                     with torch.no_grad(): fs = self._features(xb)[0]

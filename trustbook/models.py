@@ -452,8 +452,8 @@ ZOO: dict[str, dict] = {
     'resnet_cifar10': dict(dataset='cifar10', build=lambda: ResNet18Cifar(width=0.5), recipes=dict(
         quick=dict(max_train=4000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
         paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1}))),
-    'vit_cifar10': dict(dataset='cifar10', build=lambda: SmallViT(), recipes=dict(
-        quick=dict(max_train=2560, max_eval=2000, epochs=2, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05, schedule='onecycle', augment='flip'),
+    'vit_cifar10': dict(dataset='cifar10', build=lambda: SmallViT(patch_size=8, num_layers=4), recipes=dict(
+        quick=dict(max_train=20000, max_eval=2000, epochs=6, batch_size=128, optimizer='adamw', lr=2e-3, weight_decay=0.05, schedule='onecycle', augment='flip'),
         paper=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05, schedule='onecycle', augment='crop_flip'))),
     'm5_fsdd': dict(dataset='fsdd', build=lambda: M5(channels=(64, 64, 128, 256)), recipes=dict(
         quick=dict(epochs=4, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'),

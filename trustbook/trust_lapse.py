@@ -17,8 +17,8 @@ from scipy import special
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector
-from .baselines import check_latents, latents_of, _check_model, _latent_layer
+from .core import Detector, check_model
+from .baselines import check_latents, latent_layer_of, latents_of
 
 # %% auto #0
 __all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE', 'TINY_OVERLAP',
@@ -81,7 +81,7 @@ class TrustLapse(Detector):
             if v not in self.OPTIONS[k]: raise ValueError(f"{k} must be one of {self.OPTIONS[k]}, got {v!r}")
         if not 0 < coreset_frac <= 1: raise ValueError(f"coreset_frac must be in (0, 1], got {coreset_frac}")
         self.model, self.layer = model, layer
-        if model is not None: self.layer = _latent_layer(_check_model(model), layer)
+        if model is not None: self.layer = latent_layer_of(check_model(model), layer)
         self.coreset_frac, self.dist_ref, self.sim_agg, self.combine, self.dist_norm = coreset_frac, dist_ref, sim_agg, combine, dist_norm
         self.shrinkage, self.ref_source, self.n_ref_pool, self.min_per_class = shrinkage, ref_source, n_ref_pool, min_per_class
         self.seed, self.batch_size = seed, batch_size
