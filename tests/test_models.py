@@ -1,12 +1,14 @@
 """Model zoo: the layer-name contract every method relies on, train's cache and determinism, bad input, the zoo."""
+import os, time
+from pathlib import Path
 import pytest
 import torch
 from torch import nn
 from conftest import needs_mirror
 
-from trustbook import core, models
+from trustbook import config, core, models
 from trustbook.models import (ZOO, DigitsMLP, LeNet5, M5, SmallVGG, SmallViT, ResNet18Cifar, accuracy, build, latents,
-                              recipe, train, trained, zoo_info)
+                              load_weights, recipe, train, trained, weights_path, zoo_info)
 
 torch.set_num_threads(1)
 
@@ -126,6 +128,9 @@ def test_train_bad_input(args, kw, match, tmp_cache):
     (lambda: M5()(torch.rand(1, 1, 1000)), 'at least 1772'),
     (lambda: SmallVGG(widths=(8, 8)), '3 widths'),
     (lambda: ResNet18Cifar(width=0), 'width'),
+    (lambda: recipe('vgg16_cifar10_full'), 'weights-only'),
+    (lambda: models.vgg16_full(10, resize=16), 'resize'),
+    (lambda: models.vit_b16_full(10, resize=64), 'resize must be None or image_size'),
 ])
 def test_bad_input_elsewhere(call, match):
     with pytest.raises(ValueError, match=match): call()
@@ -145,3 +150,112 @@ def test_lenet_mnist_quick():
     m = trained('lenet_mnist', 'quick', progress=False)
     assert m.train_info['test']['accuracy'] >= 0.97 and m.train_info['test']['n'] == 10000
     assert zoo_info('lenet_mnist')['classes'] is not None
+
+
+# --- the papers' full-size models: input resizing and weights-only zoo entries
+
+FULL = ['vgg16_cifar10_full', 'vit_b16_cifar10_full']
+
+def test_full_models_resize_forward():
+    "32x32 inputs are resized to 224 before `norm` (no module added), and the 10-way logits come out."
+    x = torch.rand(2, 3, 32, 32)
+    v = models.vgg16_full(10, resize=224).eval()
+    cap = core.capture_activations(v, x, ['norm', 'features.7'], what='input', reduce=None, progress=False)
+    assert cap['logits'].shape == (2, 10) and cap['norm'].shape == (2, 3, 224, 224)
+    assert cap['features.7'].shape == (2, 128, 112, 112)          # the paper's size at 224 px (spec A.1)
+    assert set(v.state_dict()) == set(models.vgg16_full(10, resize=None).state_dict())
+    assert not any(isinstance(mod, nn.Upsample) for mod in v.modules())
+    with torch.no_grad(): assert v(torch.rand(1, 3, 50, 40)).shape == (1, 10)      # any H, W
+    with pytest.raises(ValueError, match='expects inputs shaped'): v(torch.rand(2, 1, 32, 32))
+    with pytest.raises(ValueError, match='expects inputs shaped'): v(torch.rand(2, 32, 32))
+    del v, cap
+    vb = models.vit_b16_full(10).eval()
+    with torch.no_grad(): assert vb(x).shape == (2, 10)
+    with pytest.raises(ValueError, match='float inputs'): vb((x * 255).to(torch.uint8))
+    del vb
+    with pytest.raises(ValueError, match=r'expects inputs shaped \(N, 3, 224, 224\)'):
+        models.vit_b16_full(10, resize=None)(x)
+
+def test_weights_dir_precedence(tmp_path, monkeypatch):
+    "argument > TRUSTBOOK_WEIGHTS > settings.ini > <cache_dir>/weights; weights_path follows it."
+    monkeypatch.delenv('TRUSTBOOK_WEIGHTS', raising=False)
+    v, src = config.setting('weights_dir')
+    assert src == 'settings.ini' and config.weights_dir() == Path(v).expanduser().resolve()
+    monkeypatch.setenv('TRUSTBOOK_WEIGHTS', str(tmp_path/'env'))
+    assert config.setting('weights_dir')[1] == 'environment'
+    assert config.weights_dir() == (tmp_path/'env').resolve() and not (tmp_path/'env').exists()   # never created
+    assert config.weights_dir(tmp_path/'arg') == (tmp_path/'arg').resolve()
+    assert weights_path('vgg16_cifar10_full') == (tmp_path/'env'/'vgg16_cifar10_full.pt').resolve()
+    monkeypatch.delenv('TRUSTBOOK_WEIGHTS')
+    assert config.setting('weights_dir', root=tmp_path) == ('<cache_dir>/weights', 'default')   # no settings.ini there
+
+@pytest.mark.parametrize('name', FULL)
+def test_weights_only_missing_file(name, tmp_path, monkeypatch):
+    "A weights-only entry never trains: with no file, the error says where it looked and how to provide it, at once."
+    monkeypatch.setenv('TRUSTBOOK_WEIGHTS', str(tmp_path/'w'))
+    monkeypatch.setenv('TRUSTBOOK_CACHE', str(tmp_path/'cache'))
+    t = time.time()
+    with pytest.raises(FileNotFoundError) as e: trained(name, 'paper')
+    assert time.time() - t < 1, 'the file must be checked before the full-size model is built'
+    msg = str(e.value)
+    for part in [str(tmp_path/'w'/f'{name}.pt'), 'weights-only', 'nothing is downloaded', 'TRUSTBOOK_WEIGHTS', 'state_dict']:
+        assert part in msg, part
+    assert models.is_weights_only(name) and not models.is_weights_only('vgg_cifar10')
+
+def test_weights_only_wrong_keys_on_full_entry(tmp_path, monkeypatch):
+    "A file that does not fit names the first mismatching keys and shapes."
+    monkeypatch.setenv('TRUSTBOOK_WEIGHTS', str(tmp_path))
+    monkeypatch.setenv('TRUSTBOOK_CACHE', str(tmp_path/'cache'))
+    torch.save({'classifier.6.weight': torch.zeros(100, 4096), 'classifier.6.bias': torch.zeros(100)},
+               tmp_path/'vgg16_cifar10_full.pt')
+    with pytest.raises(ValueError, match=r'wrong shape: classifier\.6\.weight \(100, 4096\) \(model: \(10, 4096\)\).*missing: features\.0\.weight'):
+        trained('vgg16_cifar10_full', evaluate=False)
+
+def test_load_weights_forms_and_errors(tmp_path):
+    torch.manual_seed(0); src = SmallViT(num_layers=2).eval()
+    sd = src.state_dict()
+    forms = {'bare.pt': sd, 'wrapped.pt': {'state_dict': sd, 'epoch': 1},
+             'no_norm.pt': {k: v for k, v in sd.items() if not k.startswith('norm.')},     # as torchvision saves it
+             'ddp.pt': {'module.' + k: v for k, v in sd.items()}}
+    x = torch.rand(2, 3, 32, 32)
+    for f, obj in forms.items():
+        torch.save(obj, tmp_path/f)
+        torch.manual_seed(1); dst = load_weights(SmallViT(num_layers=2), tmp_path/f).eval()
+        assert torch.equal(src(x), dst(x)), f
+    torch.save({**sd, 'extra.weight': torch.zeros(1)}, tmp_path/'extra.pt')
+    with pytest.raises(ValueError, match='unexpected: extra.weight'): load_weights(SmallViT(num_layers=2), tmp_path/'extra.pt')
+    torch.save({k: v for k, v in sd.items() if k != 'heads.head.bias'}, tmp_path/'less.pt')
+    with pytest.raises(ValueError, match='missing: heads.head.bias'): load_weights(SmallViT(num_layers=2), tmp_path/'less.pt')
+    torch.save([1, 2], tmp_path/'list.pt')
+    with pytest.raises(ValueError, match='holds no state dict'): load_weights(SmallViT(num_layers=2), tmp_path/'list.pt')
+    (tmp_path/'junk.pt').write_bytes(b'junk')
+    with pytest.raises(ValueError, match='weights-only torch checkpoint'): load_weights(SmallViT(num_layers=2), tmp_path/'junk.pt')
+    with pytest.raises(FileNotFoundError): load_weights(SmallViT(num_layers=2), tmp_path/'absent.pt')
+
+def test_weights_only_roundtrip_through_trained(tmp_cache, tmp_path, monkeypatch):
+    "save -> trained(...) loads it (no training), evaluates once, records it for zoo_info; a new file is a new record."
+    monkeypatch.setenv('TRUSTBOOK_WEIGHTS', str(tmp_path/'weights'))
+    name = 'tmp_digits_weights'
+    monkeypatch.setitem(ZOO, name, dict(dataset='digits', build=lambda: DigitsMLP(), weights_only=True, max_eval=200))
+    assert not zoo_info(name)['weights_available'] and zoo_info(name)['recipe'] is None
+    x, y = _digits()
+    torch.manual_seed(0); ref = train(DigitsMLP(), x, y, epochs=3, cache=False, progress=False)
+    p = weights_path(name); p.parent.mkdir(parents=True)
+    torch.save({'state_dict': ref.state_dict()}, p)
+    m = trained(name, 'paper', seed=3, progress=False)
+    assert all(torch.equal(a, b.cpu()) for a, b in zip(ref.state_dict().values(), m.state_dict().values()))
+    assert not m.training and m.train_info['weights_only'] and m.train_info['path'] == str(p)
+    assert core.model_device(m).type == core.get_device().type      # config's device
+    from trustbook import data
+    xt, yt = data.load('digits', 'test', max_n=200)
+    acc = m.train_info['test']['accuracy']
+    assert acc == accuracy(ref, xt, yt) and m.train_info['test']['n'] == 200
+    info = zoo_info(name)                       # any profile / seed: one file per entry
+    assert info['weights_available'] and info['accuracy'] == acc and info['checkpoint'] == str(p)
+    with monkeypatch.context() as mp:
+        mp.setattr(models, 'accuracy', lambda *a, **k: pytest.fail('the accuracy of the same file is remembered'))
+        assert trained(name, progress=False).train_info['test']['accuracy'] == acc
+    torch.manual_seed(5); torch.save(DigitsMLP().state_dict(), p)                      # another file: not the old record
+    os.utime(p, ns=(time.time_ns() + 10**9,) * 2)
+    assert zoo_info(name)['accuracy'] is None
+    assert trained(name, progress=False, evaluate=False).train_info['test'] is None

@@ -11,13 +11,15 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['ENV', 'DEFAULTS', 'project_root', 'read_settings', 'setting', 'data_root', 'cache_dir', 'figures_dir', 'runs_dir',
-           'device', 'profiles', 'profile']
+           'weights_dir', 'device', 'profiles', 'profile']
 
 # %% ../nbs/00a_config.ipynb #4ad9f0ec
 ENV = dict(data_root='TRUSTBOOK_DATA', cache_dir='TRUSTBOOK_CACHE', figures_dir='TRUSTBOOK_FIGURES',
-           runs_dir='TRUSTBOOK_RUNS', device='TRUSTBOOK_DEVICE', default_profile='TRUSTBOOK_PROFILE')
+           runs_dir='TRUSTBOOK_RUNS', weights_dir='TRUSTBOOK_WEIGHTS', device='TRUSTBOOK_DEVICE',
+           default_profile='TRUSTBOOK_PROFILE')
 DEFAULTS = dict(data_root='../shared/data', cache_dir='~/.cache/trustbook', figures_dir='figures',
-                runs_dir='~/.cache/trustbook/runs', device='auto', default_profile='quick')
+                runs_dir='~/.cache/trustbook/runs', weights_dir='<cache_dir>/weights', device='auto',
+                default_profile='quick')
 
 def _has_settings(d: Path) -> bool:
     f = d/'settings.ini'
@@ -75,6 +77,11 @@ def figures_dir(figures=None) -> Path:
 def runs_dir(runs=None) -> Path:
     "Folder for executed notebooks of batch runs."
     p = _path_setting('runs_dir', runs); p.mkdir(parents=True, exist_ok=True); return p
+
+def weights_dir(weights=None) -> Path:
+    "Folder of weights-only checkpoints you provide (default `<cache_dir>/weights`); read, never created or downloaded into."
+    if setting('weights_dir', weights)[1] == 'default': return cache_dir()/'weights'
+    return _path_setting('weights_dir', weights)
 
 # %% ../nbs/00a_config.ipynb #a4f1ec4c
 def device(dev=None) -> str:

@@ -23,9 +23,10 @@ from . import config, core
 # %% auto #0
 __all__ = ['MNIST_STATS', 'FASHION_MNIST_STATS', 'DIGITS_STATS', 'CIFAR10_STATS', 'IMAGENET_STATS', 'AUGMENTS', 'OPTIMIZERS',
            'SCHEDULES', 'ZOO', 'TEST_SPLIT', 'Normalize', 'ZooModel', 'ZooSequential', 'LeNet5', 'SmallVGG',
-           'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'SmallViT', 'VGG16Full', 'vgg16_full',
-           'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec', 'crop_flip', 'flip', 'time_shift',
-           'predict', 'accuracy', 'train', 'latents', 'recipe', 'build', 'trained', 'zoo_info']
+           'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'SmallViT', 'resize_input', 'VGG16Full',
+           'vgg16_full', 'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec', 'crop_flip', 'flip',
+           'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'is_weights_only', 'weights_path',
+           'recipe', 'build', 'trained', 'zoo_info']
 
 # %% ../nbs/03_models.ipynb #f82ea710
 MNIST_STATS = ((0.1307,), (0.3081,))
@@ -225,50 +226,65 @@ class SmallViT(ZooModel, torchvision.models.VisionTransformer):
     latent_layer, head = 'pre_head', 'heads.head'
     def __init__(self, n_classes: int = 10, image_size: int = 32, patch_size: int = 4, num_layers: int = 6,
                  num_heads: int = 4, hidden_dim: int = 128, mlp_dim: int = 256, p_drop: float = 0.1,
-                 attention_dropout: float = 0.0, stats=CIFAR10_STATS):
+                 attention_dropout: float = 0.0, stats=CIFAR10_STATS, resize: int | None = None):
         if image_size % patch_size: raise ValueError(f"image_size {image_size} is not a multiple of patch_size {patch_size}")
         if hidden_dim % num_heads: raise ValueError(f"hidden_dim {hidden_dim} is not a multiple of num_heads {num_heads}")
+        if resize is not None and resize != image_size:
+            raise ValueError(f"a ViT's position embeddings fix its input size: resize must be None or image_size ({image_size}), got {resize!r}")
         super().__init__(image_size=image_size, patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
                          hidden_dim=hidden_dim, mlp_dim=mlp_dim, dropout=0.0, attention_dropout=attention_dropout,
                          num_classes=n_classes)
-        self.input_shape = (3, image_size, image_size)
+        self.resize = resize
+        self.input_shape = (3, image_size, image_size) if resize is None else (3, None, None)
         self.norm, self.pre_head, self.drop = Normalize(*stats), nn.Identity(), nn.Dropout(p_drop)
         self.macs_layers = tuple(f'encoder.layers.encoder_layer_{i}.mlp.{j}' for i in range(num_layers) for j in (0, 3)) + ('heads.head',)
         self.config = dict(arch='SmallViT', n_classes=n_classes, image_size=image_size, patch_size=patch_size,
                            num_layers=num_layers, num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim,
                            p_drop=p_drop, attention_dropout=attention_dropout, stats=stats)
+        if resize is not None: self.config['resize'] = resize     # only when set: the small ViT's cache keys stay as they were
 
     def forward(self, x):
         self._check_input(x)
-        x = self._process_input(self.norm(x))
+        x = self._process_input(self.norm(resize_input(x, self.resize)))
         x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
         x = self.pre_head(self.encoder(x)[:, 0])
         return self.heads(self.drop(x))
+
+def resize_input(x: torch.Tensor, size: int | None) -> torch.Tensor:
+    "Bilinear (antialiased) resize of images (N, C, H, W) to `size x size`; `x` itself when `size` is None or already met."
+    if size is None or tuple(x.shape[-2:]) == (size, size): return x
+    return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=True)
+
+def _check_resize(resize):
+    if resize is not None and (isinstance(resize, bool) or not isinstance(resize, (int, np.integer)) or resize < 32):
+        raise ValueError(f"resize must be None or an int >= 32 (VGG16 pools five times), got {resize!r}")
 
 class VGG16Full(ZooModel, torchvision.models.VGG):
     "torchvision's VGG16 (random weights) with `norm` in front and non-in-place ReLUs; head `classifier.6`."
     latent_layer, head = 'classifier.4', 'classifier.6'
     macs_layers = tuple(f'features.{i}' for i in (7, 10, 12, 14, 17, 19, 21, 24, 26, 28)) + ('classifier.0', 'classifier.3', 'classifier.6')
-    def __init__(self, n_classes: int = 100, stats=IMAGENET_STATS):
+    def __init__(self, n_classes: int = 100, stats=IMAGENET_STATS, resize: int | None = 224):
         from torchvision.models.vgg import cfgs, make_layers
+        _check_resize(resize)
         super().__init__(make_layers(cfgs['D'], batch_norm=False), num_classes=n_classes, init_weights=True)
         for mod in self.modules():
             if isinstance(mod, nn.ReLU): mod.inplace = False
+        self.resize = resize
         self.input_shape = (3, None, None)
         self.norm = Normalize(*stats)
-        self.config = dict(arch='VGG16Full', n_classes=n_classes, stats=stats)
+        self.config = dict(arch='VGG16Full', n_classes=n_classes, stats=stats, resize=resize)
     def forward(self, x):
         self._check_input(x)
-        return super().forward(self.norm(x))
+        return super().forward(self.norm(resize_input(x, self.resize)))
 
-def vgg16_full(n_classes: int = 100) -> VGG16Full:
-    "The papers' VGG16 at full scale (224x224 inputs), random weights: no pretrained weights offline."
-    return VGG16Full(n_classes)
+def vgg16_full(n_classes: int = 100, resize: int | None = 224) -> VGG16Full:
+    "The papers' VGG16 at full scale, random weights (none offline); inputs of any size are resized to `resize`."
+    return VGG16Full(n_classes, resize=resize)
 
-def vit_b16_full(n_classes: int = 100) -> SmallViT:
-    "The papers' ViT-B/16 (224x224, 12 blocks, width 768), random weights: no pretrained weights offline."
+def vit_b16_full(n_classes: int = 100, resize: int | None = 224) -> SmallViT:
+    "The papers' ViT-B/16 (224x224, 12 blocks, width 768), random weights; `resize=224`: inputs of any size fit."
     return SmallViT(n_classes, image_size=224, patch_size=16, num_layers=12, num_heads=12, hidden_dim=768,
-                    mlp_dim=3072, p_drop=0.0, stats=IMAGENET_STATS)
+                    mlp_dim=3072, p_drop=0.0, stats=IMAGENET_STATS, resize=resize)
 
 # %% ../nbs/03_models.ipynb #51e3b1fc
 def fingerprint(*tensors) -> str:
@@ -432,6 +448,37 @@ def latents(model: nn.Module, x, batch_size: int = 256, progress: bool = False) 
     return core.capture_activations(model, x, layer, batch_size=batch_size, progress=progress, desc='latents')[layer]
 
 # %% ../nbs/03_models.ipynb #1b73ad0a
+def _first(keys, n: int = 4) -> str:
+    keys = list(keys)
+    return ', '.join(keys[:n]) + (f' (and {len(keys) - n} more)' if len(keys) > n else '')
+
+def load_weights(model: nn.Module, path: str | Path, missing_ok: Sequence[str] = ('norm.',)) -> nn.Module:
+    """Load the state dict at `path` (bare or `{'state_dict': ...}`, read with `weights_only=True`) into `model` and
+    return it. Keys starting with a `missing_ok` prefix may be absent (the model keeps its own); any other missing,
+    unexpected or wrongly shaped key is a `ValueError` that names the first ones."""
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no weights file at {path}")
+    try: obj = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} cannot be read as a weights-only torch checkpoint ({type(e).__name__}: {e})") from e
+    sd = obj['state_dict'] if isinstance(obj, dict) and isinstance(obj.get('state_dict'), dict) else obj
+    if not (isinstance(sd, dict) and sd and all(isinstance(k, str) and torch.is_tensor(v) for k, v in sd.items())):
+        raise ValueError(f"{path} holds no state dict: expected a dict of tensors (or {{'state_dict': dict of tensors}}), "
+                         f"got {type(obj).__name__}" + (f" with keys {_first(obj)}" if isinstance(obj, dict) else ''))
+    if all(k.startswith('module.') for k in sd): sd = {k[len('module.'):]: v for k, v in sd.items()}
+    own = model.state_dict()
+    missing = [k for k in own if k not in sd and not k.startswith(tuple(missing_ok))]
+    unexpected = [k for k in sd if k not in own]
+    shapes = [f"{k} {tuple(sd[k].shape)} (model: {tuple(own[k].shape)})" for k in own if k in sd and sd[k].shape != own[k].shape]
+    problems = ([f"wrong shape: {_first(shapes)}"] if shapes else []) + ([f"missing: {_first(missing)}"] if missing else []) \
+               + ([f"unexpected: {_first(unexpected)}"] if unexpected else [])
+    if problems:
+        raise ValueError(f"the weights in {path} do not fit {type(model).__name__} ({len(own)} tensors; the file has "
+                         f"{len(sd)}): " + '; '.join(problems))
+    model.load_state_dict(sd, strict=False)     # complete except for `missing_ok` keys, checked above
+    return model
+
+# %% ../nbs/03_models.ipynb #95f38609
 _CIFAR_SGD = dict(optimizer='sgd', lr=0.05, momentum=0.9, weight_decay=5e-4, schedule='onecycle', batch_size=128)
 ZOO: dict[str, dict] = {
     'digits_mlp': dict(dataset='digits', build=lambda: DigitsMLP(), recipes=dict(
@@ -458,6 +505,9 @@ ZOO: dict[str, dict] = {
     'm5_fsdd': dict(dataset='fsdd', build=lambda: M5(channels=(64, 64, 128, 256)), recipes=dict(
         quick=dict(epochs=4, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'),
         paper=dict(epochs=20, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'))),
+    # weights-only: never trained here; `trained` loads <weights_dir>/<name>.pt
+    'vgg16_cifar10_full': dict(dataset='cifar10', build=lambda: vgg16_full(10, resize=224), weights_only=True, max_eval=2000),
+    'vit_b16_cifar10_full': dict(dataset='cifar10', build=lambda: vit_b16_full(10, resize=224), weights_only=True, max_eval=2000),
 }
 TEST_SPLIT = 'test'
 
@@ -465,9 +515,20 @@ def _entry(name: str) -> dict:
     if name not in ZOO: raise ValueError(f"unknown zoo model {name!r}; the zoo has {list(ZOO)}")
     return ZOO[name]
 
+def is_weights_only(name: str) -> bool:
+    "Whether zoo entry `name` is loaded from a file you provide (`weights_path`) instead of being trained."
+    return bool(_entry(name).get('weights_only'))
+
+def weights_path(name: str, weights=None) -> Path:
+    "Where `trained` looks for the weights of weights-only entry `name`: `<weights_dir>/<name>.pt`."
+    _entry(name)
+    return config.weights_dir(weights)/f'{name}.pt'
+
 def recipe(name: str, profile: str = 'quick') -> dict:
     "The training recipe (keyword arguments of `train`, plus `max_train` and `max_eval`) of `name` for `profile`."
     e = _entry(name)
+    if e.get('weights_only'):
+        raise ValueError(f"zoo model {name!r} is weights-only: it has no training recipe; `trained` loads {weights_path(name)}")
     if profile not in e['recipes']: raise ValueError(f"zoo model {name!r} has no recipe for profile {profile!r}; use one of {list(e['recipes'])}")
     return {'max_train': None, 'max_eval': None, **e['recipes'][profile]}
 
@@ -481,13 +542,48 @@ def _load(name: str, split: str, max_n=None, root=None):
     from trustbook import data      # imported here: the zoo's data layer is only needed when training
     return data.load(_entry(name)['dataset'], split, root=root, max_n=max_n)
 
-def _index_path(name, profile, seed): return core.cache_path('models', f'{name}-{profile}-s{seed}.json')
+def _index_path(name, profile, seed):
+    if is_weights_only(name): return core.cache_path('models', f'{name}-weights.json')   # one file, whatever the profile
+    return core.cache_path('models', f'{name}-{profile}-s{seed}.json')
+
+def _missing_weights(name: str, path: Path) -> str:
+    src = config.setting('weights_dir')[1]
+    return (f"zoo model {name!r} is weights-only: it is never trained here and nothing is downloaded at run time, so it "
+            f"needs a state dict fine-tuned on {_entry(name)['dataset']} at {path} (looked there: weights_dir from {src}). "
+            f"Provide it with torch.save(model.state_dict(), {str(path)!r}) where `model` is `trustbook.models.build({name!r})` "
+            f"or the torchvision model with the same layer names and classes, or point TRUSTBOOK_WEIGHTS (or settings.ini "
+            f"`weights_dir`) at the folder that holds {path.name}.")
+
+def _trained_weights_only(name, profile, seed, root, progress, evaluate, device) -> nn.Module:
+    e, path = _entry(name), weights_path(name)
+    if not path.is_file(): raise FileNotFoundError(_missing_weights(name, path))   # before building a big model
+    t = time.time()
+    model = load_weights(build(name), path).eval().to(core.get_device(device))
+    st = path.stat()
+    ident = dict(path=str(path), bytes=st.st_size, mtime_ns=st.st_mtime_ns)
+    ip = _index_path(name, profile, seed)
+    old = json.loads(ip.read_text()) if ip.is_file() else {}
+    test = old.get('test') if old.get('weights') == ident else None
+    if evaluate:
+        xt, yt = _load(name, TEST_SPLIT, e.get('max_eval'), root)
+        fp = fingerprint(xt, yt)
+        if (test or {}).get('fingerprint') != fp:
+            test = dict(split=TEST_SPLIT, n=len(yt), accuracy=accuracy(model, xt, yt, batch_size=64), fingerprint=fp)
+    info = dict(weights_only=True, path=str(path), weights=ident, cached=True, key=None, n_train=None,
+                train_seconds=None, load_seconds=time.time() - t, test=test, device=str(core.model_device(model)))
+    rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=str(path), key=None, n_train=None,
+               train_seconds=None, cpu_seconds=None, threads=None, test=test, weights_only=True, weights=ident)
+    with core.atomic_write(ip, 'w') as f: json.dump(rec, f, indent=1)
+    model.train_info, model.zoo_name = info, name
+    return model
 
 def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
-            refresh: bool = False, evaluate: bool = True) -> nn.Module:
-    "Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then loads from the cache."
-    r = recipe(name, profile)
+            refresh: bool = False, evaluate: bool = True, device=None) -> nn.Module:
+    """Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then loads from the cache.
+    Weights-only entries are loaded from `weights_path(name)` onto `device` (default `config.device`) instead."""
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if is_weights_only(name): return _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
+    r = recipe(name, profile)
     max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
     x, y = _load(name, 'train', max_train, root)
     model = build(name, seed)
@@ -509,8 +605,11 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
 
 def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
     """Dataset, classes, input shape, layer names and recipe of zoo entry `name`; `accuracy` (test, a fraction) and
-    training time as last recorded by `trained(name, profile, seed)`, or None if it has not been trained here."""
-    e, r = _entry(name), recipe(name, profile)
+    training time as last recorded by `trained(name, profile, seed)`, or None if it has not been trained here.
+    Weights-only entries have `recipe=None`, `weights` (the file `trained` loads) and `weights_available`."""
+    e = _entry(name)
+    wo = bool(e.get('weights_only'))
+    r = None if wo else recipe(name, profile)
     m = e['build']()
     try:
         from trustbook import data
@@ -518,9 +617,13 @@ def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
     except (ImportError, KeyError, ValueError, FileNotFoundError): classes = None
     p = _index_path(name, profile, seed)
     rec = json.loads(p.read_text()) if p.is_file() else {}
+    wp = weights_path(name) if wo else None
+    if wo and (not wp.is_file() or rec.get('weights', {}).get('path') != str(wp)
+               or rec['weights'].get('mtime_ns') != wp.stat().st_mtime_ns): rec = {}   # recorded for another file
     return dict(name=name, dataset=e['dataset'], classes=classes, n_classes=m.n_classes, input_shape=m.input_shape,
                 arch=type(m).__name__, config=m.config, latent_layer=m.latent_layer, latent_dim=m.latent_dim,
                 head=m.head, macs_layers=list(m.macs_layers), profile=profile, recipe=r,
                 n_params=sum(p.numel() for p in m.parameters()),
                 accuracy=(rec.get('test') or {}).get('accuracy'), train_seconds=rec.get('train_seconds'),
-                checkpoint=rec.get('checkpoint'))
+                checkpoint=rec.get('checkpoint'), weights_only=wo, weights=str(wp) if wo else None,
+                weights_available=wp.is_file() if wo else None)
