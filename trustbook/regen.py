@@ -32,8 +32,22 @@ def declared_parameters(nb_path: str | os.PathLike, kernel: str = 'python3') -> 
     "The parameters a notebook's `parameters` cell declares: name -> papermill's description (default, type)."
     from papermill.iorw import load_notebook_node
     from papermill.inspection import _infer_parameters  # `inspect_notebook` insists on a kernelspec, which nbdev-clean strips
+    import ast
     nb = load_notebook_node(str(nb_path))
-    return {p.name: p._asdict() for p in _infer_parameters(nb, name=kernel, language='python')}
+    found = {p.name: p._asdict() for p in _infer_parameters(nb, name=kernel, language='python')}
+    cell = next((c for c in nb.cells if 'parameters' in c.get('metadata', {}).get('tags', [])), None)
+    if cell is not None:
+        try: tree = ast.parse(cell.source)
+        except SyntaxError as e: raise ValueError(f"{nb_path}: the parameters cell is not valid Python: {e}") from e
+        lines = cell.source.splitlines()
+        for node in tree.body:
+            names = [t.id for t in getattr(node, 'targets', [getattr(node, 'target', None)]) if isinstance(t, ast.Name)]
+            missing = [n for n in names if n not in found]
+            if missing:
+                raise ValueError(f"{nb_path}: papermill cannot read parameter {missing[0]!r} (line {node.lineno}: "
+                                 f"{lines[node.lineno - 1].strip()!r}), so a profile could not set it; keep one "
+                                 "`name = value  # comment` per line, with no '=' in the comment")
+    return found
 
 def job_parameters(nb_path: str | os.PathLike, profile: str | None = None, overrides: dict | None = None,
                    root=None) -> dict:
