@@ -20,8 +20,8 @@ from . import config
 
 # %% auto #0
 __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'atomic_write', 'hash_key', 'cache_path', 'save_cached', 'load_cached',
-           'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations',
-           'check_scores', 'Detector', 'FunctionDetector', 'check_model', 'as_input']
+           'file_lock', 'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device',
+           'capture_activations', 'check_scores', 'Detector', 'FunctionDetector', 'check_model', 'as_input']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -74,11 +74,23 @@ def load_cached(path: str | os.PathLike):
     try: return torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"cache file {path} is corrupted or not a trustbook cache ({e}); delete it to rebuild") from e
 
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike):
+    "Hold an exclusive advisory lock on `path`.lock while the block runs (POSIX `flock`; no lock where unavailable)."
+    try: import fcntl
+    except ImportError: yield; return
+    lock = Path(f'{path}.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def cached(path: str | os.PathLike, compute: Callable[[], object], refresh: bool = False):
-    "Return the object cached at `path`, computing and saving it first if absent (or if `refresh`)."
+    "Return the object cached at `path`, computing and saving it first if absent (or if `refresh`); one process computes at a time."
     path = Path(path)
-    if path.is_file() and not refresh: return load_cached(path)
-    obj = compute(); save_cached(obj, path); return obj
+    with file_lock(path):
+        if path.is_file() and not refresh: return load_cached(path)
+        obj = compute(); save_cached(obj, path); return obj
 
 # %% ../nbs/00_core.ipynb #5c04dd33
 def iter_batches(data, batch_size: int = 256, labels=None):

@@ -7,7 +7,7 @@ Docs: https://trustbook.github.io/trustbook/counterfeits.html.md"""
 
 # %% ../nbs/40_counterfeits.ipynb #fc0f3bc0
 from __future__ import annotations
-import hashlib
+import contextlib, hashlib
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Sequence
 
@@ -228,10 +228,17 @@ def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int],
     gen_seed = seed_everything(seed)
     G = CounterfeitGenerator(n_classes, shape, cfg.z_dim, cfg.width, cfg.dropout).to(dev)
     G.config, G.cache_file = cfg, path
-    if cache and path.is_file() and not refresh:
-        blob = load_cached(path)
-        G.load_state_dict(blob['state_dict']); G.history = blob['history']
-        return G.eval()
+    with core.file_lock(path) if cache else contextlib.nullcontext():   # a parallel run waits, then loads
+        if cache and path.is_file() and not refresh:
+            blob = load_cached(path)
+            G.load_state_dict(blob['state_dict']); G.history = blob['history']
+            return G.eval()
+        G.history = _fit_generator(G, classifier, n_classes, cfg, gen_seed, feature_layer, progress, dev)
+        if cache: save_cached(dict(state_dict=G.state_dict(), history=G.history, config=asdict(cfg)), path)
+    return G.eval()
+
+def _fit_generator(G, classifier, n_classes, cfg, gen_seed, feature_layer, progress, dev) -> dict:
+    "The training loop of `train_generator`: returns the per-step history of the losses and confidence."
     was_training = classifier.training
     req = [p.requires_grad for p in classifier.parameters()]
     classifier.eval(); classifier.requires_grad_(False)
@@ -252,9 +259,7 @@ def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int],
     finally:
         classifier.train(was_training)
         for p, r in zip(classifier.parameters(), req): p.requires_grad_(r)
-    G.history = hist
-    if cache: save_cached(dict(state_dict=G.state_dict(), history=hist, config=asdict(cfg)), path)
-    return G.eval()
+    return hist
 
 # %% ../nbs/40_counterfeits.ipynb #ea70806c
 @dataclass
