@@ -142,11 +142,24 @@ SPLITS = [(n, s) for n, c in data.cards().items() if c['status'] == 'mirrored' f
 def test_every_dataset_loads_with_documented_shapes(name, split):
     c = data.card(name)
     x, y = data.load(name, split)
-    assert tuple(x.shape) == (c['splits'][split], *c['shape']), (name, split, x.shape)
+    n = c['splits'][split] - (c.get('validation', 0) if split == 'train' else 0)
+    assert tuple(x.shape) == (n, *c['shape']), (name, split, x.shape)
     assert x.dtype == torch.float32 and y.dtype == torch.int64 and len(y) == len(x)
     lo, hi = c['value_range']; assert lo <= float(x.min()) and float(x.max()) <= hi
     if name == 'tiny_imagenet' and split == 'test': assert (y == -1).all()
     else: assert 0 <= int(y.min()) and int(y.max()) < len(data.CLASSES[name])
+
+@needs_mirror
+@pytest.mark.parametrize('name', [n for n, c in data.cards().items() if c.get('validation')])
+def test_validation_split_is_the_end_of_the_stored_training_set(name):
+    "`val` is the last `validation` images of the stored training set and `train` is the rest: they never overlap."
+    c = data.card(name)
+    x_tr, y_tr = data.load(name, 'train')
+    x_val, y_val = data.load(name, 'val')
+    assert len(x_val) == c['validation'] == 5000 and len(x_tr) + len(x_val) == c['splits']['train']
+    stored, _, _ = data._decoded(name, 'train')
+    assert torch.equal(x_val, stored[-5000:].float() / 255) and torch.equal(x_tr[:100], stored[:100].float() / 255)
+    assert data.load(name, 'val', max_n=7)[0].shape[0] == 7
 
 def test_digits_needs_nothing(tmp_path, monkeypatch, tmp_cache):
     monkeypatch.setenv('TRUSTBOOK_DATA', str(tmp_path/'no_mirror'))

@@ -432,7 +432,13 @@ def _digits(split: str):
 def _splits(name: str) -> list[str]:
     s = list(card(name)['splits'])
     if name == 'fsdd': s += [f'speaker={p}' for p in card('fsdd')['speakers']]
+    if card(name).get('validation'): s.insert(s.index('train') + 1, 'val')
     return s
+
+def _validation_cut(x, y, split: str, n_val: int):
+    "Split the stored training set into `train` (all but the last `n_val`) and `val` (the last `n_val`)."
+    cut = len(x) - n_val
+    return (x[:cut], y[:cut]) if split == 'train' else (x[cut:], y[cut:])
 
 def _fsdd(split: str, root, download):
     x, y, e = _decoded('fsdd', 'all', root, download)
@@ -454,6 +460,9 @@ def load(name: str, split: str | None = None, root=None, download: bool = False,
     if name == 'digits': x, y = _digits(split)
     else:
         if name == 'fsdd': x, y = _fsdd(split, root, download)
+        elif c.get('validation') and split in ('train', 'val'):
+            x, y, _ = _decoded(name, 'train', root, download)
+            x, y = _validation_cut(x, y, split, int(c['validation']))
         else: x, y, _ = _decoded(name, split, root, download)
         if max_n is not None: x, y = x[:max_n], y[:max_n]
         x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float().div_(32768.0)

@@ -26,7 +26,7 @@ __all__ = ['MNIST_STATS', 'FASHION_MNIST_STATS', 'DIGITS_STATS', 'CIFAR10_STATS'
            'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'SmallViT', 'resize_input', 'VGG16Full',
            'vgg16_full', 'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec', 'crop_flip', 'flip',
            'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'is_weights_only', 'weights_path',
-           'recipe', 'build', 'trained', 'zoo_info']
+           'recipe', 'build', 'zoo_data', 'trained', 'zoo_info', 'model_table', 'timing_table']
 
 # %% ../nbs/03_models.ipynb #f82ea710
 MNIST_STATS = ((0.1307,), (0.3081,))
@@ -490,17 +490,23 @@ ZOO: dict[str, dict] = {
     'lenet_mnist': dict(dataset='mnist', build=lambda: LeNet5(stats=MNIST_STATS), recipes=dict(
         quick=dict(epochs=2, batch_size=128, lr=2e-3),
         paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
+    'lenet_mnist_m235': dict(dataset='mnist', classes=(0, 1, 4, 6, 7, 8, 9), build=lambda: LeNet5(n_classes=7, stats=MNIST_STATS), recipes=dict(
+        quick=dict(epochs=2, batch_size=128, lr=2e-3),
+        paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
     'lenet_fashion_mnist': dict(dataset='fashion_mnist', build=lambda: LeNet5(stats=FASHION_MNIST_STATS), recipes=dict(
         quick=dict(epochs=2, batch_size=128, lr=2e-3),
         paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
     'vgg_cifar10': dict(dataset='cifar10', build=lambda: SmallVGG(), recipes=dict(
-        quick=dict(max_train=10000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+        quick=dict(max_train=6000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
         paper=dict(epochs=5, augment='flip', **_CIFAR_SGD))),
     'resnet_cifar10': dict(dataset='cifar10', build=lambda: ResNet18Cifar(width=0.5), recipes=dict(
-        quick=dict(max_train=4000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+        quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
         paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1}))),
+    'resnet_cifar7': dict(dataset='cifar10', classes=(1, 3, 4, 6, 7, 8, 9), build=lambda: ResNet18Cifar(n_classes=7, width=0.5),
+        recipes=dict(quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+                     paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1}))),
     'vit_cifar10': dict(dataset='cifar10', build=lambda: SmallViT(patch_size=8, num_layers=4), recipes=dict(
-        quick=dict(max_train=20000, max_eval=2000, epochs=6, batch_size=128, optimizer='adamw', lr=2e-3, weight_decay=0.05, schedule='onecycle', augment='flip'),
+        quick=dict(max_train=8000, max_eval=2000, epochs=4, batch_size=128, optimizer='adamw', lr=2e-3, weight_decay=0.05, schedule='onecycle', augment='flip'),
         paper=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05, schedule='onecycle', augment='crop_flip'))),
     'm5_fsdd': dict(dataset='fsdd', build=lambda: M5(channels=(64, 64, 128, 256)), recipes=dict(
         quick=dict(epochs=4, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'),
@@ -509,6 +515,8 @@ ZOO: dict[str, dict] = {
     'vgg16_cifar10_full': dict(dataset='cifar10', build=lambda: vgg16_full(10, resize=224), weights_only=True, max_eval=2000),
     'vit_b16_cifar10_full': dict(dataset='cifar10', build=lambda: vit_b16_full(10, resize=224), weights_only=True, max_eval=2000),
 }
+for _e in ZOO.values():     # the reference profile uses the quick recipes until its own are set
+    if 'recipes' in _e: _e['recipes'].setdefault('reference', _e['recipes']['quick'])
 TEST_SPLIT = 'test'
 
 def _entry(name: str) -> dict:
@@ -538,9 +546,20 @@ def build(name: str, seed: int | None = None) -> nn.Module:
     if seed is not None: core.seed_everything(seed)
     return e['build']()
 
-def _load(name: str, split: str, max_n=None, root=None):
+def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=None):
+    "`(x, y)` of zoo entry `name`'s dataset split, restricted to the entry's `classes` (relabelled 0..k-1 in order)."
     from trustbook import data      # imported here: the zoo's data layer is only needed when training
-    return data.load(_entry(name)['dataset'], split, root=root, max_n=max_n)
+    e = _entry(name)
+    classes = e.get('classes')
+    if classes is None: return data.load(e['dataset'], split, root=root, max_n=max_n)
+    x, y = data.load(e['dataset'], split, root=root)
+    keep = torch.isin(y, torch.tensor(classes))
+    relabel = torch.full((int(y.max()) + 1,), -1, dtype=torch.int64)
+    relabel[torch.tensor(classes)] = torch.arange(len(classes))
+    x, y = x[keep], relabel[y[keep]]
+    return (x, y) if max_n is None else (x[:max_n], y[:max_n])
+
+def _load(name: str, split: str, max_n=None, root=None): return zoo_data(name, split, max_n, root)
 
 def _index_path(name, profile, seed):
     if is_weights_only(name): return core.cache_path('models', f'{name}-weights.json')   # one file, whatever the profile
@@ -575,6 +594,7 @@ def _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
                train_seconds=None, cpu_seconds=None, threads=None, test=test, weights_only=True, weights=ident)
     with core.atomic_write(ip, 'w') as f: json.dump(rec, f, indent=1)
     model.train_info, model.zoo_name = info, name
+    model.zoo_profile, model.zoo_seed = profile, int(seed)
     return model
 
 def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
@@ -600,7 +620,7 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
                n_train=info['n_train'], train_seconds=info['train_seconds'], cpu_seconds=info.get('cpu_seconds'),
                threads=info.get('threads'), test=info.get('test'))
     with core.atomic_write(_index_path(name, profile, seed), 'w') as f: json.dump(rec, f, indent=1)
-    model.zoo_name = name
+    model.zoo_name, model.zoo_profile, model.zoo_seed = name, profile, int(seed)
     return model
 
 def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
@@ -627,3 +647,28 @@ def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
                 accuracy=(rec.get('test') or {}).get('accuracy'), train_seconds=rec.get('train_seconds'),
                 checkpoint=rec.get('checkpoint'), weights_only=wo, weights=str(wp) if wo else None,
                 weights_available=wp.is_file() if wo else None)
+
+# %% ../nbs/03_models.ipynb #2d9d388f
+def _model_row(m: nn.Module) -> dict:
+    name = getattr(m, 'zoo_name', None)
+    if name is None: raise ValueError(f"model_table takes models returned by `trained`; {type(m).__name__} has no zoo_name")
+    info = getattr(m, 'train_info', {}) or {}
+    return dict(zoo_name=name, seed=m.zoo_seed, profile=m.zoo_profile, dataset=_entry(name)['dataset'], info=info)
+
+def model_table(models: Sequence[nn.Module]) -> 'pd.DataFrame':
+    "One row per zoo model: name, seed, profile, dataset, training size, epochs, test accuracy, cache key."
+    import pandas as pd
+    rows = []
+    for r in map(_model_row, models):
+        info = r.pop('info')
+        test = info.get('test') or {}
+        rows.append({**r, 'n_train': info.get('n_train'), 'epochs': (info.get('hparams') or {}).get('epochs'),
+                     'test_accuracy': test.get('accuracy'), 'n_test': test.get('n'), 'cache_key': info.get('key')})
+    return pd.DataFrame(rows)
+
+def timing_table(models: Sequence[nn.Module]) -> 'pd.DataFrame':
+    "Training wall and CPU seconds of each zoo model (as recorded when it was trained): not deterministic."
+    import pandas as pd
+    rows = [{k: r[k] for k in ('zoo_name', 'seed', 'profile')} | {'train_seconds': r['info'].get('train_seconds'),
+            'cpu_seconds': r['info'].get('cpu_seconds')} for r in map(_model_row, models)]
+    return pd.DataFrame(rows)
