@@ -19,9 +19,10 @@ from tqdm.auto import tqdm
 from . import config
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'atomic_write', 'hash_key', 'cache_path', 'save_cached', 'load_cached',
-           'file_lock', 'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device',
-           'capture_activations', 'check_scores', 'Detector', 'FunctionDetector', 'check_model', 'as_input']
+__all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'cache_path',
+           'save_cached', 'load_cached', 'file_lock', 'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture',
+           'model_device', 'capture_activations', 'check_scores', 'Detector', 'FunctionDetector', 'check_model',
+           'as_input']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -34,6 +35,19 @@ def seed_everything(seed: int = 0) -> torch.Generator:
 def get_device(dev: str | torch.device | None = None) -> torch.device:
     "The torch device from an explicit value, `TRUSTBOOK_DEVICE`, or `settings.ini` ('auto' = cuda if present)."
     return torch.device(dev) if isinstance(dev, torch.device) else torch.device(config.device(dev))
+
+# %% ../nbs/00_core.ipynb #f190d845
+@contextlib.contextmanager
+def global_rng_preserved():
+    "Restore the global `random`, NumPy and torch (CPU and CUDA) random states when the block exits."
+    py, np_state, cpu = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try: yield
+    finally:
+        random.setstate(py)
+        np.random.set_state(np_state)
+        torch.set_rng_state(cpu)
+        if cuda is not None: torch.cuda.set_rng_state_all(cuda)
 
 # %% ../nbs/00_core.ipynb #fc42bb95
 @contextlib.contextmanager

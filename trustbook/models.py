@@ -606,8 +606,9 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
     r = recipe(name, profile)
     max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
     x, y = _load(name, 'train', max_train, root)
-    model = build(name, seed)
-    model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}', progress=progress, refresh=refresh, **r)
+    with core.global_rng_preserved():     # a cold cache (training) and a warm one (loading) leave the same global state
+        model = build(name, seed)
+        model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}', progress=progress, refresh=refresh, **r)
     info = model.train_info
     if evaluate:
         xt, yt = _load(name, TEST_SPLIT, max_eval, root)
