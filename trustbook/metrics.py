@@ -6,13 +6,16 @@ Docs: https://trustbook.github.io/trustbook/metrics.html.md"""
 
 # %% ../nbs/01_metrics.ipynb #779c7c13
 from __future__ import annotations
+import math, numbers, re
 import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 # %% auto #0
-__all__ = ['check_binary', 'auroc', 'aupr', 'threshold_at_tpr', 'fpr_at_threshold', 'fpr_at_tpr', 'detection_error',
-           'separation_metrics', 'topk_accuracy', 'calibration_bins', 'ece', 'reliability_diagram']
+__all__ = ['METRICS', 'VERDICTS', 'check_binary', 'auroc', 'aupr', 'threshold_at_tpr', 'fpr_at_threshold', 'fpr_at_tpr',
+           'detection_error', 'separation_metrics', 'topk_accuracy', 'calibration_bins', 'ece', 'reliability_diagram',
+           'bootstrap_metric', 'interval', 'metric_ci', 'separation_ci', 'paired_ci', 'verdict', 'proportion_ci',
+           'mean_ci', 'pool_seeds', 'trend_ci']
 
 # %% ../nbs/01_metrics.ipynb #383ee4d7
 def _np(a, name):
@@ -128,3 +131,219 @@ def reliability_diagram(confidence, correct, n_bins: int = 15, ax=None, label: s
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel='confidence', ylabel='accuracy', title='reliability diagram')
     ax.legend(loc='upper left')
     return ax
+
+# %% ../nbs/01_metrics.ipynb #e3dce8e8
+METRICS = ('auroc', 'aupr_in', 'aupr_out', 'fpr@95', 'detection_error')
+_FPR = re.compile(r'fpr@(\d{1,2})$')
+
+def _scores(a, name) -> np.ndarray:
+    a = _np(a, name).astype(np.float64)
+    if not np.isfinite(a).all(): raise ValueError(f"{name} contains {int((~np.isfinite(a)).sum())} NaN or infinite values")
+    return a
+
+def _check_metric(metric, name='metric') -> str:
+    if not isinstance(metric, str) or not (metric in METRICS or _FPR.match(metric)):
+        raise ValueError(f"{name} must be one of {METRICS} or 'fpr@NN', got {metric!r}")
+    return metric
+
+def _check_level(level):
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+
+def _check_boot(n_boot, seed, level=0.95):
+    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 1:
+        raise ValueError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer (runs must be reproducible), got {seed!r}")
+    _check_level(level)
+
+# %% ../nbs/01_metrics.ipynb #68232eb1
+def _groups(a: np.ndarray, b: np.ndarray):
+    "Position of each in/out score among the K distinct scores in decreasing order, and K."
+    u, inv = np.unique(np.r_[a, b], return_inverse=True)
+    g = len(u) - 1 - inv.ravel()
+    return g[:len(a)], g[len(a):], len(u)
+
+def _counts(g: np.ndarray, idx: np.ndarray, K: int) -> np.ndarray:
+    "(B, K) counts per distinct score of the resamples `idx` (B, n) of items whose score positions are `g`."
+    flat = (g[idx] + K*np.arange(len(idx))[:, None]).ravel()
+    return np.bincount(flat, minlength=len(idx)*K).reshape(len(idx), K)
+
+def _from_counts(P: np.ndarray, N: np.ndarray, metrics) -> dict:
+    "Each metric per row from counts `P` (trusted) and `N` (untrusted), (B, K), at the distinct scores, highest first."
+    n1 = int(P[0].sum())
+    n0 = int(N[0].sum())
+    TP, FP = P.cumsum(1), N.cumsum(1)
+    out = {}
+    for m in metrics:
+        if m == 'auroc': out[m] = (P*(2*(n0 - FP) + N)).sum(1) / (2*n1*n0)
+        elif m == 'aupr_in': out[m] = (P*TP/np.maximum(TP + FP, 1)).sum(1) / n1
+        elif m == 'aupr_out': out[m] = (N*(n0 - FP + N)/np.maximum(n0 - FP + N + n1 - TP + P, 1)).sum(1) / n0
+        elif m == 'detection_error': out[m] = np.minimum(0.5, (0.5*(1 - TP/n1) + 0.5*(FP/n0)).min(1))
+        else:
+            k = max(math.ceil(int(_FPR.match(m).group(1))/100*n1 - 1e-12), 1)
+            out[m] = FP[np.arange(len(FP)), (TP >= k).argmax(1)] / n0
+    return out
+
+# %% ../nbs/01_metrics.ipynb #79ef0b6f
+_BLOCK = 100            # resamples drawn per block (fixed, so the draws depend only on the seed and the sizes)
+_MEM = 4_000_000        # bytes of working arrays per sub-chunk: small enough to stay in the CPU cache
+
+def _resampled(a, b, idx_a, idx_b, metrics, groups=None) -> dict:
+    "Metrics of the resamples `a[idx_a[r]]` vs `b[idx_b[r]]`, one per row of the index arrays."
+    ga, gb, K = groups or _groups(a, b)
+    rows = max(1, _MEM // (80*K))
+    parts = [_from_counts(_counts(ga, idx_a[i:i + rows], K), _counts(gb, idx_b[i:i + rows], K), metrics)
+             for i in range(0, len(idx_a), rows)]
+    return {m: np.concatenate([p[m] for p in parts]) for m in metrics}
+
+def _blocks(rng, sizes, n_boot):
+    "Yield, block by block, one (B, n) array of resampled indices for each group size in `sizes`."
+    for start in range(0, n_boot, _BLOCK):
+        B = min(_BLOCK, n_boot - start)
+        yield [rng.integers(0, n, (B, n)) for n in sizes]
+
+def _point(a, b, metric) -> float:
+    "The metric on the original samples, from the point functions."
+    y, s = np.r_[np.ones(len(a), int), np.zeros(len(b), int)], np.r_[a, b]
+    if metric == 'auroc': return auroc(y, s)
+    if metric == 'aupr_in': return aupr(y, s)
+    if metric == 'aupr_out': return aupr(1 - y, -s)
+    if metric == 'detection_error': return detection_error(y, s)
+    return fpr_at_tpr(y, s, int(_FPR.match(metric).group(1))/100)
+
+# %% ../nbs/01_metrics.ipynb #d9f7d3bf
+def _boot_many(a, b, metrics, n_boot, seed) -> dict:
+    "Replicates of several metrics from one shared stratified draw."
+    groups = _groups(a, b)
+    draws = _blocks(np.random.default_rng(seed), (len(a), len(b)), n_boot)
+    parts = [_resampled(a, b, ia, ib, metrics, groups) for ia, ib in draws]
+    return {m: np.concatenate([p[m] for p in parts]) for m in metrics}
+
+def bootstrap_metric(trust_in, trust_out, metric: str = 'auroc', n_boot: int = 1000, seed: int = 0) -> tuple[float, np.ndarray]:
+    "The metric on the samples and its `n_boot` stratified bootstrap replicates (in and out resampled separately)."
+    a, b = _scores(trust_in, 'trust_in'), _scores(trust_out, 'trust_out')
+    _check_metric(metric)
+    _check_boot(n_boot, seed)
+    return _point(a, b, metric), _boot_many(a, b, [metric], n_boot, seed)[metric]
+
+def interval(value, reps, level: float = 0.95) -> dict:
+    "Percentile interval of the bootstrap replicates `reps`, reported around the point `value`."
+    _check_level(level)
+    r = np.asarray(reps, dtype=np.float64).ravel()
+    if r.size == 0: raise ValueError("reps is empty")
+    r = r[np.isfinite(r)]
+    lo, hi = np.quantile(r, [(1 - level)/2, (1 + level)/2]) if r.size else (np.nan, np.nan)
+    return dict(value=float(value), lo=float(lo), hi=float(hi))
+
+# %% ../nbs/01_metrics.ipynb #6cbdc437
+def metric_ci(trust_in, trust_out, metric: str = 'auroc', n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "One metric with its percentile bootstrap interval and the sample sizes."
+    _check_level(level)
+    v, reps = bootstrap_metric(trust_in, trust_out, metric, n_boot, seed)
+    return interval(v, reps, level) | dict(n_in=len(trust_in), n_out=len(trust_out))
+
+def separation_ci(trust_in, trust_out, metrics=METRICS, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "Every metric in `metrics` with its interval, flat (`auroc`, `auroc_lo`, `auroc_hi`, ...), from one shared draw."
+    a, b = _scores(trust_in, 'trust_in'), _scores(trust_out, 'trust_out')
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not metrics: raise ValueError("metrics is empty")
+    for m in metrics: _check_metric(m, 'metrics')
+    _check_boot(n_boot, seed, level)
+    reps = _boot_many(a, b, metrics, n_boot, seed)
+    out = {}
+    for m in metrics:
+        ci = interval(_point(a, b, m), reps[m], level)
+        out |= {m: ci['value'], f'{m}_lo': ci['lo'], f'{m}_hi': ci['hi']}
+    return out | dict(n_in=len(a), n_out=len(b))
+
+# %% ../nbs/01_metrics.ipynb #fb5231e7
+def paired_ci(in_a, out_a, in_b, out_b, metric: str = 'auroc', n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "Detectors A and B on the same samples: each metric, and a paired bootstrap interval of A - B."
+    ia, oa = _scores(in_a, 'in_a'), _scores(out_a, 'out_a')
+    ib, ob = _scores(in_b, 'in_b'), _scores(out_b, 'out_b')
+    if len(ia) != len(ib): raise ValueError(f"in_a has {len(ia)} scores but in_b has {len(ib)}: A and B must score the same samples")
+    if len(oa) != len(ob): raise ValueError(f"out_a has {len(oa)} scores but out_b has {len(ob)}: A and B must score the same samples")
+    _check_metric(metric)
+    _check_boot(n_boot, seed, level)
+    ga, gb = _groups(ia, oa), _groups(ib, ob)
+    draws = _blocks(np.random.default_rng(seed), (len(ia), len(oa)), n_boot)
+    d = [_resampled(ia, oa, i, o, [metric], ga)[metric] - _resampled(ib, ob, i, o, [metric], gb)[metric] for i, o in draws]
+    a, b = _point(ia, oa, metric), _point(ib, ob, metric)
+    ci = interval(a - b, np.concatenate(d), level)
+    return dict(a=a, b=b, diff=ci['value'], lo=ci['lo'], hi=ci['hi'], n_in=len(ia), n_out=len(oa))
+
+VERDICTS = ('agrees', 'disagrees', 'inconclusive')
+
+def verdict(lo: float, hi: float, expect: str = 'greater', null: float = 0.0) -> str:
+    "'agrees' if [lo, hi] lies on the claimed side of `null` ('greater' or 'less'), 'disagrees' if on the other side."
+    if expect not in ('greater', 'less'): raise ValueError(f"expect must be 'greater' or 'less', got {expect!r}")
+    lo, hi = float(lo), float(hi)
+    if lo > hi: raise ValueError(f"lo ({lo}) is above hi ({hi})")
+    above, below = lo > null, hi < null
+    if not (above or below): return 'inconclusive'
+    return 'agrees' if above == (expect == 'greater') else 'disagrees'
+
+# %% ../nbs/01_metrics.ipynb #5fcd2117
+def _count(x, name) -> int:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not float(x).is_integer():
+        raise TypeError(f"{name} must be a whole number, got {x!r}")
+    return int(x)
+
+def proportion_ci(successes, n, level: float = 0.95) -> dict:
+    "A success rate `successes / n` with its Wilson score interval."
+    k, n = _count(successes, 'successes'), _count(n, 'n')
+    if n < 1: raise ValueError(f"n must be >= 1, got {n}")
+    if not 0 <= k <= n: raise ValueError(f"successes must be in [0, n={n}], got {k}")
+    _check_level(level)
+    from scipy.stats import norm
+    z, p = norm.ppf((1 + level)/2), k/n
+    mid = (p + z*z/(2*n)) / (1 + z*z/n)
+    half = z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n)) / (1 + z*z/n)
+    return dict(value=p, lo=float(max(0.0, mid - half)), hi=float(min(1.0, mid + half)), n=n)
+
+def mean_ci(values, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "The mean of `values` with a percentile bootstrap interval."
+    v = _scores(values, 'values')
+    _check_boot(n_boot, seed, level)
+    reps = np.concatenate([v[i].mean(1) for (i,) in _blocks(np.random.default_rng(seed), (len(v),), n_boot)])
+    return interval(v.mean(), reps, level) | dict(n=len(v))
+
+# %% ../nbs/01_metrics.ipynb #5dfa0338
+def pool_seeds(results, level: float = 0.95) -> dict:
+    "Pool per-seed `(value, reps)`: mean over seeds, interval of the seed-averaged replicates, spread over seeds."
+    results = list(results)
+    if not results: raise ValueError("results is empty")
+    _check_level(level)
+    vals = np.array([float(v) for v, _ in results])
+    reps = [np.asarray(r, dtype=np.float64).ravel() for _, r in results]
+    if len({len(r) for r in reps}) != 1: raise ValueError(f"results hold different numbers of replicates: {[len(r) for r in reps]}")
+    if not np.isfinite(vals).all(): raise ValueError("results contain a NaN or infinite value")
+    ci = interval(vals.mean(), np.mean(reps, axis=0), level)
+    sd = float(vals.std(ddof=1)) if len(vals) > 1 else math.nan
+    return ci | dict(seed_sd=sd, seeds=len(vals))
+
+# %% ../nbs/01_metrics.ipynb #a954c391
+def _spearman_rows(M: np.ndarray) -> np.ndarray:
+    "Spearman correlation of each row of `M` with the column position (0 for a constant row)."
+    from scipy.stats import rankdata
+    r = rankdata(M, axis=1) - (M.shape[1] + 1)/2
+    x = np.arange(M.shape[1]) - (M.shape[1] - 1)/2
+    den = np.sqrt((r*r).sum(1) * (x*x).sum())
+    return np.divide(r @ x, den, out=np.zeros(len(M)), where=den > 0)
+
+def trend_ci(trust_in, outs, metric: str = 'auroc', n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "Monotone trend of the metric over ordered shifted sets `outs`: bootstrap of Spearman's rho and of last - first."
+    a = _scores(trust_in, 'trust_in')
+    outs = [_scores(o, f'outs[{i}]') for i, o in enumerate(outs)]
+    if len(outs) < 2: raise ValueError(f"outs must hold at least 2 ordered sets, got {len(outs)}")
+    _check_metric(metric)
+    _check_boot(n_boot, seed, level)
+    groups = [_groups(a, o) for o in outs]
+    draws = _blocks(np.random.default_rng(seed), (len(a), *map(len, outs)), n_boot)
+    M = np.concatenate([np.stack([_resampled(a, o, d[0], i, [metric], g)[metric] for o, i, g in zip(outs, d[1:], groups)], 1)
+                        for d in draws])
+    pt = np.array([[_point(a, o, metric) for o in outs]])
+    rho = interval(_spearman_rows(pt)[0], _spearman_rows(M), level)
+    diff = interval(pt[0, -1] - pt[0, 0], M[:, -1] - M[:, 0], level)
+    return dict(spearman=rho['value'], lo=rho['lo'], hi=rho['hi'], diff=diff['value'], diff_lo=diff['lo'], diff_hi=diff['hi'])
