@@ -12,10 +12,10 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 # %% auto #0
-__all__ = ['METRICS', 'VERDICTS', 'check_binary', 'auroc', 'aupr', 'threshold_at_tpr', 'fpr_at_threshold', 'fpr_at_tpr',
-           'detection_error', 'separation_metrics', 'topk_accuracy', 'calibration_bins', 'ece', 'reliability_diagram',
-           'bootstrap_metric', 'interval', 'metric_ci', 'separation_ci', 'paired_ci', 'verdict', 'proportion_ci',
-           'mean_ci', 'pool_seeds', 'trend_ci']
+__all__ = ['METRICS', 'VERDICTS', 'check_binary', 'auroc', 'aupr', 'aupr_trapezoid', 'threshold_at_tpr', 'fpr_at_threshold',
+           'fpr_at_tpr', 'detection_error', 'separation_metrics', 'topk_accuracy', 'calibration_bins', 'ece',
+           'reliability_diagram', 'bootstrap_metric', 'interval', 'metric_ci', 'separation_ci', 'paired_ci', 'verdict',
+           'proportion_ci', 'mean_ci', 'pool_seeds', 'trend_ci']
 
 # %% ../nbs/01_metrics.ipynb #383ee4d7
 def _np(a, name):
@@ -49,6 +49,14 @@ def aupr(y_true, score) -> float:
     "Average precision with `y_true == 1` as the positive class (scikit-learn's definition)."
     y, s = check_binary(y_true, score)
     return float(average_precision_score(y, s))
+
+# %% ../nbs/01_metrics.ipynb #7e03a69f
+def aupr_trapezoid(y_true, score) -> float:
+    "Trapezoid area under the precision-recall curve (`y_true == 1` positive): pytorch-ood's AUPR, not average precision."
+    y, s = check_binary(y_true, score)
+    from sklearn.metrics import auc, precision_recall_curve
+    precision, recall, _ = precision_recall_curve(y, s)
+    return float(auc(recall, precision))
 
 # %% ../nbs/01_metrics.ipynb #d6176af4
 def threshold_at_tpr(pos_scores, tpr: float = 0.95) -> float:

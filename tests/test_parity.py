@@ -1,0 +1,72 @@
+"""Parity with peer implementations on identical inputs: pytorch-ood's OOD metrics and torchmetrics' average precision.
+
+Each test names the convention it pins. pytorch-ood scores are *outlier* scores (higher = more OOD) with labels < 0 for
+OOD; trustbook's are trust scores (higher = more trustworthy) with in-distribution as the positive class, so the
+pytorch-ood side gets `-trust` and labels -1 (OOD) / 0 (ID).
+"""
+import numpy as np
+import pytest
+import torch
+
+from trustbook import metrics as M
+
+pood = pytest.importorskip('pytorch_ood.metrics.functional')
+tm = pytest.importorskip('torchmetrics.functional.classification')
+
+def _cases():
+    "Random continuous scores and heavily tied ones (4 distinct values), in several sizes and class balances."
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(12):
+        n_in, n_out = int(rng.integers(20, 400)), int(rng.integers(20, 400))
+        if k % 2: a, b = rng.normal(1, 1, n_in), rng.normal(0, 1, n_out)
+        else: a, b = rng.integers(0, 4, n_in).astype(float), rng.integers(0, 3, n_out).astype(float)
+        out.append((a, b))
+    return out
+
+CASES = _cases()
+
+def _pood(a, b):
+    "pytorch-ood's inputs for trust scores a (in-distribution) and b (shifted): outlier scores, labels -1 = OOD."
+    scores = torch.from_numpy(np.r_[-a, -b])
+    labels = torch.from_numpy(np.r_[np.zeros(len(a)), -np.ones(len(b))]).long()
+    return scores, labels
+
+@pytest.mark.parametrize('k', range(len(CASES)))
+def test_auroc_equals_pytorch_ood(k):
+    "Convention: AUROC of in vs out with ties counting 1/2 (Mann-Whitney) equals pytorch-ood's OOD-positive AUROC."
+    a, b = CASES[k]
+    ours = M.separation_metrics(a, b)['auroc']
+    theirs = float(pood.auroc(*_pood(a, b)))
+    assert abs(ours - theirs) < 1e-12
+
+@pytest.mark.parametrize('k', range(len(CASES)))
+def test_fpr95_shifted_positive_equals_pytorch_ood(k):
+    """Convention: `fpr_out@95` (shifted inputs are the positives; the share of in-distribution inputs flagged when
+    95% of the shifted ones are) equals pytorch-ood's FPR95TPR; `fpr@95` (in-distribution positive) is the other one."""
+    a, b = CASES[k]
+    theirs = float(pood.fpr_at_tpr(*_pood(a, b), tpr=0.95))
+    assert abs(M.separation_metrics(a, b)['fpr_out@95'] - theirs) < 1e-12
+
+@pytest.mark.parametrize('k', range(len(CASES)))
+def test_aupr_trapezoid_equals_pytorch_ood_and_average_precision_differs(k):
+    "Convention: pytorch-ood's AUPR is the trapezoid area (`aupr_trapezoid`); `aupr` is average precision."
+    a, b = CASES[k]
+    y = np.r_[np.ones(len(a)), np.zeros(len(b))].astype(int)
+    s = np.r_[a, b]
+    scores, labels = _pood(a, b)
+    assert abs(M.aupr_trapezoid(y, s) - float(pood.aupr(scores, labels, positive='id'))) < 1e-12
+    assert abs(M.aupr_trapezoid(1 - y, -s) - float(pood.aupr(scores, labels, positive='ood'))) < 1e-12
+
+@pytest.mark.parametrize('k', range(len(CASES)))
+def test_average_precision_equals_torchmetrics(k):
+    """Convention: `aupr` is average precision (step-wise, no interpolation) and equals torchmetrics'
+    `binary_average_precision`; scores are mapped into [0, 1] first (rank-preserving), because torchmetrics passes
+    scores outside [0, 1] through a sigmoid, which in float32 can merge distinct scores into ties."""
+    a, b = CASES[k]
+    y = np.r_[np.ones(len(a)), np.zeros(len(b))].astype(int)
+    s = np.r_[a, b]
+    u = (s - s.min()) / (s.max() - s.min())
+    theirs = float(tm.binary_average_precision(torch.from_numpy(u), torch.from_numpy(y)))
+    assert abs(M.aupr(y, u) - theirs) < 1e-6
+    assert M.aupr(y, u) == M.aupr(y, s)       # AP depends on the ranking only
