@@ -70,3 +70,20 @@ def test_average_precision_equals_torchmetrics(k):
     theirs = float(tm.binary_average_precision(torch.from_numpy(u), torch.from_numpy(y)))
     assert abs(M.aupr(y, u) - theirs) < 1e-6
     assert M.aupr(y, u) == M.aupr(y, s)       # AP depends on the ranking only
+
+def _edge_cases():
+    "Confidences at every bin edge (torch's linspace values and the correctly rounded k/n), exactly 1, and random ones."
+    rng = np.random.default_rng(1)
+    out = []
+    for n_bins in (5, 10, 15, 20):
+        edges = np.r_[torch.linspace(0, 1, n_bins + 1, dtype=torch.float64).numpy(), np.arange(n_bins + 1) / n_bins]
+        c = np.r_[edges, np.ones(7), rng.uniform(size=300)]
+        out.append((n_bins, c, (rng.uniform(size=len(c)) < c).astype(int)))
+    return out
+
+@pytest.mark.parametrize('n_bins, c, k', _edge_cases(), ids=lambda v: str(v) if isinstance(v, int) else '')
+def test_ece_equals_torchmetrics_including_bin_edges(n_bins, c, k):
+    """Convention: left-closed bins [e_k, e_k+1) on `torch.linspace(0, 1, n_bins + 1)` edges, a confidence of exactly
+    1 in a group of its own: torchmetrics' `binary_calibration_error` (L1), to float64 precision."""
+    theirs = float(tm.binary_calibration_error(torch.from_numpy(c), torch.from_numpy(k), n_bins=n_bins))
+    assert abs(M.ece(c, k, n_bins) - theirs) < 1e-12

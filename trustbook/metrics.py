@@ -111,29 +111,39 @@ def topk_accuracy(scores, y, k: int = 1) -> float:
 
 # %% ../nbs/01_metrics.ipynb #df0e6c89
 def calibration_bins(confidence, correct, n_bins: int = 15) -> dict:
-    "Per-bin counts, mean confidence and accuracy for equal-width bins on [0, 1]."
-    c = _np(confidence, 'confidence').astype(np.float64); k = _np(correct, 'correct').astype(np.float64)
+    "Counts, mean confidence and accuracy per left-closed bin [e_k, e_k+1), plus a last group for confidence == 1."
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
+    c = _np(confidence, 'confidence').astype(np.float64)
+    k = _np(correct, 'correct').astype(np.float64)
     if len(c) != len(k): raise ValueError(f"confidence has {len(c)} entries but correct has {len(k)}")
     if not np.isfinite(c).all() or (c < 0).any() or (c > 1).any(): raise ValueError("confidence must be finite and in [0, 1]")
     if not set(np.unique(k).tolist()) <= {0.0, 1.0}: raise ValueError("correct must hold only 0/1 (or booleans)")
-    idx = np.clip(np.ceil(c * n_bins).astype(int) - 1, 0, n_bins - 1)
-    cnt = np.bincount(idx, minlength=n_bins)
-    conf = np.bincount(idx, c, n_bins) / np.maximum(cnt, 1)
-    acc = np.bincount(idx, k, n_bins) / np.maximum(cnt, 1)
-    return dict(edges=np.linspace(0, 1, n_bins + 1), count=cnt, confidence=conf, accuracy=acc)
+    edges = torch.linspace(0, 1, int(n_bins) + 1, dtype=torch.float64).numpy()   # torchmetrics' edges, bit for bit
+    idx = np.searchsorted(edges, c, side='right') - 1                           # 0..n_bins; n_bins: c == 1
+    cnt = np.bincount(idx, minlength=n_bins + 1)
+    conf = np.bincount(idx, c, n_bins + 1) / np.maximum(cnt, 1)
+    acc = np.bincount(idx, k, n_bins + 1) / np.maximum(cnt, 1)
+    return dict(edges=edges, count=cnt, confidence=conf, accuracy=acc)
 
 def ece(confidence, correct, n_bins: int = 15) -> float:
-    "Expected calibration error with `n_bins` equal-width bins."
+    "Expected calibration error with `n_bins` equal-width bins (torchmetrics' bin convention)."
     b = calibration_bins(confidence, correct, n_bins)
     return float((b['count'] / b['count'].sum() * np.abs(b['accuracy'] - b['confidence'])).sum())
 
 def reliability_diagram(confidence, correct, n_bins: int = 15, ax=None, label: str | None = None):
-    "Plot accuracy against confidence per bin, with the diagonal and the ECE in the legend."
+    "Plot accuracy against confidence per bin (confidence 1 joins the last bar), the diagonal, and the ECE."
     import matplotlib.pyplot as plt
     b = calibration_bins(confidence, correct, n_bins)
     ax = ax or plt.subplots(figsize=(4, 4))[1]
-    w = 1 / n_bins; centers = b['edges'][:-1] + w/2; has = b['count'] > 0
-    ax.bar(centers[has], b['accuracy'][has], width=w, edgecolor='k', alpha=0.7,
+    cnt = b['count'][:-1].copy()
+    acc_sum = b['accuracy'][:-1] * cnt
+    cnt[-1] += b['count'][-1]
+    acc_sum[-1] += b['accuracy'][-1] * b['count'][-1]
+    w = 1 / n_bins
+    centers = b['edges'][:-1] + w/2
+    has = cnt > 0
+    ax.bar(centers[has], acc_sum[has] / cnt[has], width=w, edgecolor='k', alpha=0.7,
            label=f"{label + ': ' if label else ''}ECE={ece(confidence, correct, n_bins):.3f}")
     ax.plot([0, 1], [0, 1], 'k--', lw=1)
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel='confidence', ylabel='accuracy', title='reliability diagram')
