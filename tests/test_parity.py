@@ -87,3 +87,53 @@ def test_ece_equals_torchmetrics_including_bin_edges(n_bins, c, k):
     1 in a group of its own: torchmetrics' `binary_calibration_error` (L1), to float64 precision."""
     theirs = float(tm.binary_calibration_error(torch.from_numpy(c), torch.from_numpy(k), n_bins=n_bins))
     assert abs(M.ece(c, k, n_bins) - theirs) < 1e-12
+
+# ---------------------------------------------------------------- detectors on the same model and inputs
+
+from scipy.stats import spearmanr
+from trustbook import baselines as B, models
+
+pood_det = pytest.importorskip('pytorch_ood.detector')
+
+@pytest.fixture(scope='module')
+def net_and_inputs():
+    "An (untrained, seeded) digits CNN in eval mode and 64 digits images: parity needs the same model, not a good one."
+    from trustbook import data
+    net = models.build('digits_cnn', seed=0).eval()
+    x, _ = data.load('digits', 'test', max_n=64)
+    return net, x
+
+def test_softmax_family_equals_negated_pytorch_ood(net_and_inputs):
+    """Convention: trustbook's trust scores are pytorch-ood's outlier scores negated: MSP = -MaxSoftmax,
+    negative entropy = -Entropy, T·logsumexp(logits/T) = -EnergyBased (T = 1 and T = 2)."""
+    net, x = net_and_inputs
+    logits = net(x).detach()
+    torch.testing.assert_close(B.MSP(net).score(x), -pood_det.MaxSoftmax(net).predict(x), rtol=0, atol=1e-6)
+    torch.testing.assert_close(B.Entropy(net).score(x), -pood_det.Entropy(net).predict(x), rtol=0, atol=1e-6)
+    for t in (1.0, 2.0):
+        ours = B.Energy(net, temperature=t).from_logits(logits)
+        torch.testing.assert_close(ours, -pood_det.EnergyBased(net, t=t).predict_logits(logits), rtol=0, atol=1e-5)
+
+def test_odin_equals_negated_pytorch_ood(net_and_inputs):
+    """Convention: ODIN with the same T and epsilon, the perturbation in input space (no normalisation std, no
+    clamping): trustbook's trust score = -pytorch-ood's outlier score. (trustbook's loss sums over the batch and
+    pytorch-ood's averages: the sign of the gradient, which is all ODIN uses, is the same.)"""
+    net, x = net_and_inputs
+    for T, eps in ((1000.0, 0.0014), (10.0, 0.01)):
+        ours = B.ODIN(net, temperature=T, epsilon=eps).score(x)
+        theirs = -pood_det.ODIN(net, eps=eps, temperature=T).predict(x)
+        torch.testing.assert_close(ours.float(), theirs.float(), rtol=0, atol=1e-6)
+
+def test_mahalanobis_equals_pytorch_ood_up_to_its_scale():
+    """Convention: trustbook's Vanilla Mahalanobis is -min_k d_k^2 with the tied covariance divided by N; pytorch-ood's
+    outlier score is 0.5 * min_k d_k^2 with the covariance *not* divided by N (plus a 1e-6 ridge), so
+    trustbook = -2N * pytorch-ood up to that ridge, and the two rank samples identically."""
+    rng = np.random.default_rng(0)
+    means = rng.normal(0, 3, (4, 6))
+    y = torch.from_numpy(np.repeat(np.arange(4), 50))
+    z = torch.from_numpy(means[y.numpy()] + rng.normal(0, 1, (200, 6)))
+    q = torch.from_numpy(rng.normal(0, 3, (300, 6)))
+    ours = B.Mahalanobis().fit_latents(z, y).score_latents(q)
+    theirs = pood_det.Mahalanobis(None).fit_features(z.float(), y).predict_features(q.float()).double()
+    torch.testing.assert_close(ours, -2 * len(z) * theirs, rtol=1e-4, atol=1e-4)
+    assert spearmanr(ours.numpy(), -theirs.numpy()).statistic == pytest.approx(1.0, abs=1e-12)
