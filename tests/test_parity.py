@@ -137,3 +137,17 @@ def test_mahalanobis_equals_pytorch_ood_up_to_its_scale():
     theirs = pood_det.Mahalanobis(None).fit_features(z.float(), y).predict_features(q.float()).double()
     torch.testing.assert_close(ours, -2 * len(z) * theirs, rtol=1e-4, atol=1e-4)
     assert spearmanr(ours.numpy(), -theirs.numpy()).statistic == pytest.approx(1.0, abs=1e-12)
+
+def test_mc_dropout_variance_equals_pytorch_ood_mcd_up_to_its_normalisation():
+    """Convention: trustbook's MC-dropout uncertainty is the total variance of the N softmax samples, summed over the
+    K classes with the 1/N (population) variance; pytorch-ood's MCD averages the unbiased 1/(N-1) variance over
+    classes. With the same seed (hence the same dropout masks, batch norm in eval mode in both):
+    ours = -K (N-1)/N * theirs."""
+    net = models.build('vgg_cifar10', seed=0).eval()
+    x = torch.rand(16, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    n = 8
+    ours = B.MCDropout(net, n_passes=n, seed=3, head_only=False).score(x)
+    torch.manual_seed(3)
+    _, theirs = pood_det.MCD.run(net, x, samples=n, batch_norm=True)
+    k = 10
+    torch.testing.assert_close(ours, -k * (n - 1) / n * theirs.double(), rtol=1e-5, atol=1e-9)
