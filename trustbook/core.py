@@ -20,9 +20,9 @@ from . import config
 
 # %% auto #0
 __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'cache_path',
-           'save_cached', 'load_cached', 'file_lock', 'cached', 'iter_batches', 'n_items', 'find_layer', 'Capture',
-           'model_device', 'capture_activations', 'check_scores', 'Detector', 'FunctionDetector', 'check_model',
-           'as_input']
+           'save_cached', 'load_cached', 'file_lock', 'cached', 'derive_seed', 'seeded_rng', 'seeded_generator',
+           'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores',
+           'Detector', 'FunctionDetector', 'check_model', 'as_input']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -105,6 +105,21 @@ def cached(path: str | os.PathLike, compute: Callable[[], object], refresh: bool
     with file_lock(path):
         if path.is_file() and not refresh: return load_cached(path)
         obj = compute(); save_cached(obj, path); return obj
+
+# %% ../nbs/00_core.ipynb #9143e6bb
+def derive_seed(seed: int, *what) -> int:
+    "A 31-bit seed for the draw named by the labels `what` in the run seeded with `seed` (order of labels matters)."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(hash_key(int(seed), *[str(w) for w in what]), 16) % 2**31
+
+def seeded_rng(seed: int, *what) -> np.random.Generator:
+    "A NumPy generator for the draw named by `what` (see `derive_seed`)."
+    return np.random.default_rng(derive_seed(seed, *what))
+
+def seeded_generator(seed: int, *what) -> torch.Generator:
+    "A CPU torch generator for the draw named by `what` (see `derive_seed`)."
+    return torch.Generator().manual_seed(derive_seed(seed, *what))
 
 # %% ../nbs/00_core.ipynb #5c04dd33
 def iter_batches(data, batch_size: int = 256, labels=None):
