@@ -1,13 +1,15 @@
-"MACS, its baselines and attacks: bad-input tables, the operator against real zoo layers, the bench command."
-import re, subprocess, warnings
+"MACS, its baselines and attacks: bad-input tables, the operator against real zoo layers, seeds and diagnostics, the bench command."
+import math, re, subprocess, warnings
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 from conftest import ROOT, tool, needs_mirror
 
-from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, bench_macs
+from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, sub_seed, tune, bench_macs
 from trustbook.macs_baselines import DOCTOR, RelU, FeatureSqueezing, DeepMahalanobis, DMDBase, median_filter, bit_depth
-from trustbook.attacks import attack, attack_success
+from trustbook.attacks import attack, attack_success, attack_seed, run_attacks, success_table
 
 torch.set_num_threads(1)
 
@@ -54,6 +56,79 @@ def test_proto_map_without_confident_sample():
         proto_maps(maps, labels, (labels + 1) % 3, torch.ones(6))
     with pytest.raises(ValueError, match='class 2 has no training sample'):
         proto_maps(maps, labels % 2, labels % 2, torch.ones(6))
+
+def test_proto_sources_counts():
+    "Per class: labelled, correct, confident-and-correct counts, and the set each proto-map averages."
+    labels = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2])
+    preds = torch.tensor([0, 0, 1, 1, 1, 0, 1, 0])
+    conf = torch.tensor([.95, .5, .99, .8, .7, .99, .99, .99])
+    src = proto_sources(labels, preds, conf, 3, threshold=0.9)
+    assert src.n_labelled.tolist() == [3, 2, 3]
+    assert src.n_correct.tolist() == [2, 2, 0]
+    assert src.n_confident.tolist() == [1, 0, 0]
+    assert src.source.tolist() == ['confident', 'correct', 'all']
+    maps = torch.rand(8, 2, 3, generator=torch.Generator().manual_seed(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        p = proto_maps(maps, labels, preds, conf)
+    exp = [maps[0], maps[3] + maps[4], maps[5] + maps[6] + maps[7]]        # the confident one; class 1's correct; class 2's all
+    for c in range(3): assert torch.allclose(p[c], exp[c]/exp[c].sum(1, keepdim=True))
+
+def test_sub_seed():
+    assert sub_seed(0, 'svd', 'fc1') == sub_seed(0, 'svd', 'fc1')
+    assert len({sub_seed(0, 'svd', 'fc1'), sub_seed(0, 'svd', 'fc2'), sub_seed(1, 'svd', 'fc1'), sub_seed(0, 'gmm', 'fc1')}) == 4
+    assert all(0 <= sub_seed(s, 'x') < 2**31 for s in range(20))
+    with pytest.raises(ValueError, match='seed'): sub_seed(-1, 'x')
+    with pytest.raises(ValueError, match='seed'): sub_seed(0.5, 'x')
+    assert attack_seed(0, 'PGD') == attack_seed(0, 'PGD') != attack_seed(0, 'BIM')
+
+def test_fit_gmm_converges_and_records():
+    rng = np.random.default_rng(0)
+    v = np.concatenate([rng.normal(m, 1, (100, 2)) for m in (-6, 0, 6)])
+    gm = fit_gmm(v, 3)
+    assert gm.converged_ and gm.max_iter == 1000 and gm.n_iter_ < 1000
+    assert np.allclose(np.sort(gm.means_[:, 0]), [-6, 0, 6], atol=0.5)
+    assert not fit_gmm(v, 3, max_iter=1).converged_            # a capped EM is reported, not hidden
+
+def test_diagnostics_and_no_silent_fallback(toy):
+    "An untrained net: every proto-map falls back; fit does not warn per class, diagnostics() counts them."
+    m, x, y = toy
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        macs = MACS(m, ['3', '5'], kappa={'3': 4, '5': 2}, n_clusters=3, progress=False).fit(x, y)
+    d = macs.diagnostics()
+    src = macs.proto_info
+    assert d['proto_fallbacks'] == int((src.source != 'confident').sum()) == 3 and d['n_classes'] == 3
+    assert set(d['proto_fallback_classes']) == {0, 1, 2} and d['n_layers'] == 2
+    assert d['gmm_not_converged'] == [l for l in macs.layers if not macs.state[l].converged]
+    assert all(isinstance(d['gmm_n_iter'][l], int) and d['gmm_n_iter'][l] >= 1 for l in macs.layers)
+    assert src.n_labelled.tolist() == [40, 40, 40]
+    with pytest.raises(RuntimeError, match='fit'): MACS(m, ['5'], kappa=2, n_clusters=2).diagnostics()
+
+def test_macs_deterministic_and_order_free(toy):
+    "Refitting gives identical scores, and a layer's SVD and mixture do not depend on which layers come before it."
+    m, x, y = toy
+    kw = dict(n_clusters=4, progress=False)
+    a = MACS(m, ['0', '3', '5'], kappa={'0': 4, '3': 4, '5': 2}, **kw).fit(x, y)
+    b = MACS(m, ['0', '3', '5'], kappa={'0': 4, '3': 4, '5': 2}, **kw).fit(x, y)
+    assert torch.equal(a.score(x[:20]), b.score(x[:20]))
+    torch.manual_seed(123); np.random.seed(123)        # global generators are not used
+    c = MACS(m, ['5', '3'], kappa={'5': 2, '3': 4}, **kw).fit(x, y)
+    for l in ('3', '5'):
+        assert torch.equal(a.state[l].proj[:a.state[l].kappa], c.state[l].proj[:c.state[l].kappa])
+        assert torch.equal(a.state[l].gmm.mu_prec, c.state[l].gmm.mu_prec) and torch.equal(a.state[l].P, c.state[l].P)
+    other = MACS(m, ['0', '3', '5'], kappa={'0': 4, '3': 4, '5': 2}, seed=1, **kw).fit(x, y)
+    assert not torch.equal(other.state['0'].gmm.mu_prec, a.state['0'].gmm.mu_prec)   # the seed matters
+
+def test_tune_reproducible(toy):
+    m, x, y = toy
+    args = (MACS(m, ['3', '5'], progress=False), x[:80], y[:80], x[80:], y[80:])
+    kw = dict(kappas=(2, 3), clusters=(2, 3, 4), n_trials=4, progress=False)
+    b1, t1 = tune(*args, **kw)
+    b2, t2 = tune(*args, **kw)
+    assert b1 == b2
+    pd.testing.assert_frame_equal(t1, t2)
+    assert t1.groupby('layer').size().max() <= 4 and t1.accuracy.between(0, 1).all()
 
 def test_score_before_fit(toy):
     with pytest.raises(RuntimeError, match='fit'): MACS(toy[0], ['5'], kappa=2, n_clusters=2).score(toy[1])
@@ -132,6 +207,41 @@ def test_attack_budget(toy):
     xa = attack(m, x[:8], 'PGD', eps=0.05, eps_step=0.01, max_iter=5)
     assert (xa - x[:8]).abs().max() <= 0.05 + 1e-6 and xa.min() >= 0 and xa.max() <= 1
     assert attack_success(m, x[:8], xa, y[:8]).dtype == torch.bool
+
+def test_attacks_seeded_per_name(toy):
+    "PGD's random start comes from the global NumPy generator: seeded per attack name, so visiting order does not matter."
+    m, x, y = toy
+    with torch.no_grad(): pred = m(x).argmax(1)
+    both = run_attacks(m, x[:24], pred[:24], names=['BIM', 'PGD'], seed=3, progress=False)
+    np.random.seed(99)
+    alone = run_attacks(m, x[:24], pred[:24], names=['PGD'], seed=3, progress=False)
+    assert torch.equal(both['PGD']['x_adv'], alone['PGD']['x_adv'])
+    a1 = attack(m, x[:8], 'PGD', seed=1)
+    assert torch.equal(a1, attack(m, x[:8], 'PGD', seed=1)) and not torch.equal(a1, attack(m, x[:8], 'PGD', seed=2))
+
+def test_success_table_wilson(toy):
+    "Success rates carry the Wilson interval, checked against its closed form."
+    m, x, y = toy
+    with torch.no_grad(): pred = m(x).argmax(1)
+    res = run_attacks(m, x[:24], pred[:24], names=['BIM'], progress=False)
+    t = success_table(res).iloc[0]
+    k, n, z = t.successes, t.attacked, 1.959963984540054
+    p = k/n
+    mid, half = (p + z*z/(2*n))/(1 + z*z/n), z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n))/(1 + z*z/n)
+    assert n == 24 and math.isclose(t.asr, p)
+    assert math.isclose(t.asr_lo, max(0, mid - half), rel_tol=1e-9, abs_tol=1e-12) and math.isclose(t.asr_hi, min(1, mid + half), rel_tol=1e-9)
+
+def test_dmd_regressor_quiet_and_seeded(toy):
+    "The DMD regressor: no scikit-learn FutureWarning noise, and the negatives' subsample follows its seed."
+    m, x, y = toy
+    dmd = DeepMahalanobis(m, ['1', '4'], magnitude=0.0).fit(x, y)
+    F_ = dmd.layer_scores(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', FutureWarning)
+        dmd.fit_regressor(F_[:40], [F_[40:], F_[60:]], seed=5, features=True)
+    s1 = dmd.score_features(F_)
+    s2 = dmd.fit_regressor(F_[:40], [F_[40:], F_[60:]], seed=5, features=True).score_features(F_)
+    assert torch.equal(s1, s2) and s1.shape == (120,) and ((s1 >= 0) & (s1 <= 1)).all()
 
 def test_bench_help():
     r = subprocess.run([tool('trustbook'), 'bench', 'macs', '--help'], cwd=ROOT, capture_output=True, text=True, timeout=120)

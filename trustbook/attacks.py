@@ -15,10 +15,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import model_device, seed_everything
+from .core import model_device, seed_everything, hash_key
 
 # %% auto #0
-__all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
+__all__ = ['ATTACKS', 'art_classifier', 'attack_seed', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
 
 # %% ../nbs/32_attacks.ipynb #d1143cc5
 ATTACKS = {
@@ -34,6 +34,10 @@ def art_classifier(model: nn.Module, input_shape: Sequence[int], n_classes: int)
     dev = 'gpu' if model_device(model).type == 'cuda' else 'cpu'
     return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=int(n_classes),
                              clip_values=(0.0, 1.0), device_type=dev)
+
+def attack_seed(seed: int, name: str) -> int:
+    "The seed of attack `name` in a run seeded `seed`: independent of which attacks ran before it."
+    return int(hash_key(int(seed), 'attack', str(name)), 16) % 2**31
 
 def _make_attack(name: str, clf, batch_size: int, **kw):
     from art.attacks.evasion import BasicIterativeMethod, ProjectedGradientDescent, CarliniL2Method, DeepFool
@@ -55,7 +59,7 @@ def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int 
     try:
         with torch.no_grad(): n_classes = n_classes or model(x[:1].to(model_device(model))).shape[1]
         atk = _make_attack(name, art_classifier(model, x.shape[1:], n_classes), batch_size, **kw)
-        seed_everything(seed)
+        seed_everything(seed)        # ART's random starts (PGD's num_random_init) draw from the global np.random
         yy = None if y is None else np.eye(n_classes, dtype=np.float32)[torch.as_tensor(y).numpy()]
         adv = atk.generate(x=x.cpu().numpy().astype(np.float32), y=yy)
     finally: model.train(was)
@@ -80,17 +84,19 @@ def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tup
     if not ok.any(): raise ValueError("no correctly classified sample to attack")
     idx = torch.nonzero(ok).flatten()[:max_n]; out = {}
     for n in tqdm(names, desc='attacks', disable=not progress, leave=False):
-        xa = attack(model, x[idx], n, y=y[idx], seed=seed, batch_size=batch_size, **(settings or {}).get(n, {}))
+        xa = attack(model, x[idx], n, y=y[idx], seed=attack_seed(seed, n), batch_size=batch_size, **(settings or {}).get(n, {}))
         succ = attack_success(model, x[idx], xa, y[idx])
         out[n] = dict(idx=idx, x=x[idx], x_adv=xa, success=succ, asr=float(succ.float().mean()))
     return out
 
 def success_table(results: dict) -> pd.DataFrame:
-    "The attack success rates (Table I): successes over correctly classified originals, with the mean perturbation sizes."
+    "The attack success rates (Table I) with 95% Wilson intervals: successes over correctly classified originals; mean perturbation sizes."
+    from trustbook.metrics import proportion_ci
     rows = []
     for n, r in results.items():
         s = r['success']; d = (r['x_adv'] - r['x']).flatten(1)[s]
-        rows.append(dict(attack=n, attacked=len(s), successes=int(s.sum()), asr=r['asr'],
+        ci = proportion_ci(int(s.sum()), len(s))
+        rows.append(dict(attack=n, attacked=len(s), successes=int(s.sum()), asr=r['asr'], asr_lo=ci['lo'], asr_hi=ci['hi'],
                          linf=float(d.abs().amax(1).mean()) if len(d) else float('nan'),
                          l2=float(d.norm(dim=1).mean()) if len(d) else float('nan')))
     return pd.DataFrame(rows)

@@ -18,12 +18,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, find_layer, model_device, iter_batches, seed_everything
+from .core import Detector, find_layer, model_device, iter_batches, seed_everything, hash_key
 
 # %% auto #0
-__all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix', 'class_vector',
-           'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune', 'tuning_figure', 'plot_maps',
-           'vgg_targets', 'bench_macs']
+__all__ = ['AffineOperator', 'sub_seed', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix',
+           'class_vector', 'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune',
+           'tuning_figure', 'plot_maps', 'vgg_targets', 'bench_macs']
 
 # %% ../nbs/30_macs.ipynb #ebf2ba0e
 def _conv_padding(layer: nn.Conv2d) -> tuple[int, int]:
@@ -119,6 +119,11 @@ class AffineOperator:
     def __repr__(self): return f"AffineOperator({self.kind}, in={self.in_shape}, shape={self.shape})"
 
 # %% ../nbs/30_macs.ipynb #4f9822ce
+def sub_seed(seed: int, *what) -> int:
+    "A seed for one random draw, derived from the run's `seed` and *what* is drawn (stable across processes and visiting orders)."
+    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(hash_key(int(seed), *what), 16) % 2**31
+
 def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6, seed: int = 0):
     "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder with power iterations."
     if k < 1: raise ValueError(f"k must be positive, got {k}")
@@ -151,14 +156,14 @@ def layer_svd(op: AffineOperator, k: int, method: str = 'randomized', seed: int 
 
 # %% ../nbs/30_macs.ipynb #87737549
 def fit_gmm(v: np.ndarray, n_clusters: int, seed: int = 0, **kw):
-    "A diagonal-covariance `sklearn.mixture.GaussianMixture` fitted on corevectors `v` (N, kappa)."
+    "A diagonal-covariance `sklearn.mixture.GaussianMixture` fitted on corevectors `v` (N, kappa); read `converged_`, `n_iter_` on it."
     from sklearn.mixture import GaussianMixture
     v = np.asarray(v, dtype=np.float64)
     if n_clusters < 1: raise ValueError(f"n_clusters must be positive, got {n_clusters}")
     if len(v) < n_clusters: raise ValueError(f"{len(v)} training corevectors cannot fit {n_clusters} clusters")
-    opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6, max_iter=200, random_state=seed)
+    opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6, max_iter=1000, random_state=seed)
     with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*did not converge.*')
+        warnings.filterwarnings('ignore', message='.*did not converge.*')   # MACS.diagnostics() records converged_ per layer
         return GaussianMixture(n_clusters, **(opts | kw)).fit(v)
 
 class DiagGMM(nn.Module):
@@ -194,26 +199,29 @@ def class_vector(resp: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
     return torch.where(s > 1e-12, q/s.clamp_min(1e-12), torch.full_like(q, 1/q.shape[1]))
 
 # %% ../nbs/30_macs.ipynb #589f2e5e
+def proto_sources(labels, preds, confidence, n_classes: int, threshold: float = 0.9) -> pd.DataFrame:
+    "Per class: training samples labelled, correct, and correct with confidence > `threshold`; `source` is what its proto-map averages."
+    labels, preds, confidence = (torch.as_tensor(a) for a in (labels, preds, confidence))
+    own = labels[None] == torch.arange(n_classes)[:, None]
+    sel = own & (preds[None] == labels[None])
+    conf = sel & (confidence[None] > threshold)
+    df = pd.DataFrame(dict(cls=range(n_classes), n_labelled=own.sum(1).numpy(), n_correct=sel.sum(1).numpy(), n_confident=conf.sum(1).numpy()))
+    df['source'] = np.where(df.n_confident > 0, 'confident', np.where(df.n_correct > 0, 'correct', 'all'))
+    return df
+
 def proto_maps(maps: torch.Tensor, labels, preds, confidence, threshold: float = 0.9, fallback: str = 'correct') -> torch.Tensor:
     "Per-class proto-maps (C, L, C) from training maps (N, L, C) of correct samples with confidence > `threshold`."
     if fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {fallback!r}")
     labels, preds, confidence = (torch.as_tensor(a) for a in (labels, preds, confidence))
     C = maps.shape[2]; out = torch.zeros(C, *maps.shape[1:])
-    for c in range(C):
-        own = labels == c
-        if not own.any(): raise ValueError(f"class {c} has no training sample; its proto-map is undefined")
-        sel = own & (preds == c)
-        conf = sel & (confidence > threshold)
-        if not conf.any():
-            if fallback == 'raise': raise ValueError(f"class {c} has no correct training sample with confidence > {threshold}")
-            if sel.any():
-                warnings.warn(f"class {c}: no correct training sample with confidence > {threshold}; "
-                              f"using its {int(sel.sum())} correct samples at any confidence")
-                conf = sel
-            else:
-                warnings.warn(f"class {c}: no correctly classified training sample; using all {int(own.sum())} samples labelled {c}")
-                conf = own
-        m = maps[conf].sum(0)
+    src = proto_sources(labels, preds, confidence, C, threshold)
+    for c, r in src.iterrows():
+        if r.n_labelled == 0: raise ValueError(f"class {c} has no training sample; its proto-map is undefined")
+        if r.source != 'confident' and fallback == 'raise': raise ValueError(f"class {c} has no correct training sample with confidence > {threshold}")
+        if r.source == 'correct': warnings.warn(f"class {c}: no correct training sample with confidence > {threshold}; using its {r.n_correct} correct samples at any confidence")
+        if r.source == 'all': warnings.warn(f"class {c}: no correctly classified training sample; using all {r.n_labelled} samples labelled {c}")
+        use = (labels == c) & {'confident': (preds == c) & (confidence > threshold), 'correct': preds == c, 'all': torch.ones_like(labels, dtype=torch.bool)}[r.source]
+        m = maps[use].sum(0)
         out[c] = m/m.sum(1, keepdim=True).clamp_min(1e-12)
     return out
 
@@ -237,6 +245,8 @@ class LayerState:
     kappa: int | None = None
     gmm: DiagGMM | None = None
     P: torch.Tensor | None = None
+    converged: bool | None = None   # the mixture's EM converged within max_iter
+    n_iter: int | None = None
 
 def _per_layer(v, layers, what):
     if isinstance(v, dict):
@@ -304,7 +314,7 @@ class MACS(Detector):
                 raise ValueError(f"layer {l!r}: corevector size kappa={self.kappa[l]} is larger than the rank bound "
                                  f"{op.max_rank} of its {op.shape[0]}x{op.shape[1]} augmented operator")
             if self.kappa[l] > q: raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} is larger than rank={q}")
-            U, S, Vt = layer_svd(op, min(q, op.max_rank), self.svd_method, seed=self.seed)
+            U, S, Vt = layer_svd(op, min(q, op.max_rank), self.svd_method, seed=sub_seed(self.seed, 'svd', l))
             if S[self.kappa[l]-1] <= 1e-6*S[0]:
                 raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} exceeds the numerical rank of its operator "
                                  f"(singular value {float(S[self.kappa[l]-1]):.2e})")
@@ -350,7 +360,6 @@ class MACS(Detector):
         "Fit on training inputs `x` (N, ...) in model space and true labels `y`."
         x, y = torch.as_tensor(x), torch.as_tensor(y).long()
         if len(x) != len(y): raise ValueError(f"got {len(x)} inputs but {len(y)} labels")
-        seed_everything(self.seed)
         self.prepare(x)
         cv, logits = self.corevectors(x, standardise=False)
         self.n_classes = logits.shape[1]
@@ -363,14 +372,26 @@ class MACS(Detector):
         maps = self._maps_from_cv({l: ((cv[l] - self.state[l].mean.cpu())/self.state[l].std.cpu())[:, :self.kappa[l]] for l in self.layers})
         prob = logits.softmax(1)
         self.train_maps, self.train_labels, self.train_preds = maps, y, prob.argmax(1)
-        self.protos = proto_maps(maps, y, prob.argmax(1), prob.max(1).values, self.proto_threshold, self.proto_fallback)
+        self.proto_info = proto_sources(y, prob.argmax(1), prob.max(1).values, self.n_classes, self.proto_threshold)
+        with warnings.catch_warnings():
+            if self.proto_fallback == 'correct': warnings.simplefilter('ignore')   # counted in proto_info and diagnostics()
+            self.protos = proto_maps(maps, y, prob.argmax(1), prob.max(1).values, self.proto_threshold, self.proto_fallback)
         return self
+
+    def diagnostics(self) -> dict:
+        "What changes the meaning of the scores: classes whose proto-map fell back, and mixtures that did not converge."
+        if not self.fitted: raise RuntimeError("MACS: call fit(...) first")
+        fb = self.proto_info[self.proto_info.source != 'confident']
+        return dict(proto_fallbacks=len(fb), proto_fallback_classes={int(r.cls): r.source for r in fb.itertuples()},
+                    n_classes=self.n_classes, gmm_not_converged=[l for l in self.layers if not self.state[l].converged],
+                    gmm_n_iter={l: self.state[l].n_iter for l in self.layers}, n_layers=len(self.layers))
 
     def fit_layer(self, layer: str, v: torch.Tensor, y, n_clusters: int):
         "Fit layer `layer`'s mixture on standardised, trimmed corevectors `v` and its association matrix."
         st = self.state[layer]
-        gm = fit_gmm(v.numpy(), n_clusters, self.seed, **self.gmm_kwargs)
+        gm = fit_gmm(v.numpy(), n_clusters, sub_seed(self.seed, 'gmm', layer, v.shape[1], n_clusters), **self.gmm_kwargs)
         st.kappa, st.gmm = v.shape[1], DiagGMM(gm).to(st.proj.device)
+        st.converged, st.n_iter = bool(gm.converged_), int(gm.n_iter_)
         st.P = association_matrix(gm.predict(v.numpy().astype(np.float64)), y, n_clusters, self.n_classes).to(st.proj.device)
 
     def _maps_from_cv(self, cv: dict) -> torch.Tensor:
@@ -428,10 +449,10 @@ def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4,
                 memo[q, g] = topk_accuracy(p, y_val, k)
             return memo[q, g]
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=seed))
-        study.optimize(objective, n_trials=n_trials)
+        study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=sub_seed(seed, 'tpe', l)))
+        study.optimize(objective, n_trials=n_trials, n_jobs=1)   # sequential: reproducible
         best[l] = dict(study.best_params)
-        rows += [dict(layer=l, kappa=q, n_clusters=g, accuracy=a) for (q, g), a in memo.items()]
+        rows += [dict(layer=l, kappa=q, n_clusters=g, accuracy=a) for (q, g), a in sorted(memo.items())]
     return best, pd.DataFrame(rows)
 
 def tuning_figure(trials: pd.DataFrame, best: dict | None = None, k: int = 1):

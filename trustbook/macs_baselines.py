@@ -7,6 +7,7 @@ Docs: https://trustbook.github.io/trustbook/macs_baselines.html.md"""
 
 # %% ../nbs/31_macs_baselines.ipynb #d8630cc4
 from __future__ import annotations
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -213,7 +214,9 @@ class DeepMahalanobis(Detector):
             F_neg.append(Fn[g.choice(len(Fn), min(per, len(Fn)), replace=False)])
         X = torch.cat([F_pos, *F_neg]).double().numpy(); Y = np.r_[np.ones(len(F_pos)), np.zeros(len(X) - len(F_pos))]
         # standardised features: raw Mahalanobis scores span orders of magnitude, and lbfgs then crawls to max_iter
-        self.regressor = make_pipeline(StandardScaler(), LogisticRegressionCV(max_iter=5000)).fit(X, Y)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', FutureWarning)     # scikit-learn's notices of changing defaults, not about this fit
+            self.regressor = make_pipeline(StandardScaler(), LogisticRegressionCV(max_iter=5000)).fit(X, Y)
         return self
 
     def score_features(self, F_: torch.Tensor) -> torch.Tensor:
