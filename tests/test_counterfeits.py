@@ -130,3 +130,93 @@ def test_measures_bad_input(clf):
     with pytest.raises(ValueError, match='threshold'): C.confident_share(torch.ones(2, 3) / 3, [0, 1], threshold=0)
     with pytest.raises(ValueError, match='no dataset|no zoo classifier'): C.invert_zoo_model('svhn')
     with pytest.raises(ValueError, match='at least one'): C.detector_aurocs({}, torch.zeros(0, 1, 8, 8), torch.zeros(3, 1, 8, 8))
+
+
+# ---- determinism: named streams, cache, global RNG -----------------------------------------------------------
+def test_stream_seed_values():
+    assert C.stream_seed(0, 'mnist', 'sample-latent') == 4142179217          # SHA-256 based: the same in every process
+    seeds = {C.stream_seed(s, ds, w) for s in (0, 1) for ds in ('digits', 'mnist') for w in ('latent', 'labels')}
+    assert len(seeds) == 8 and all(0 <= s < 2**32 for s in seeds)
+    assert C.stream_seed(3, 'a', 1) == C.stream_seed(3, 'a', '1')             # parts are compared as text
+    for bad in (-1, 0.5, True, '0'):
+        with pytest.raises(ValueError, match='seed must be'): C.stream_seed(bad, 'x')
+
+
+def _same_state(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_cached_generator_gives_the_same_counterfeits_as_a_fresh_one(clf, cache):
+    opts = dict(steps=25, batch_size=40, width=4, progress=False, stream='digits')
+    fresh = C.train_generator(clf, 10, (1, 8, 8), cache=False, **opts)       # trained, not cached
+    first = C.train_generator(clf, 10, (1, 8, 8), **opts)                    # trained, written to the cache
+    loaded = C.train_generator(clf, 10, (1, 8, 8), **opts)                   # loaded from the cache
+    assert first.cache_file.is_file() and loaded.cache_file == first.cache_file
+    assert _same_state(fresh.state_dict(), first.state_dict()) and _same_state(first.state_dict(), loaded.state_dict())
+    a, b = C.sample_counterfeits(fresh, clf, 6, seed=2), C.sample_counterfeits(loaded, clf, 6, seed=2)
+    assert torch.equal(a.x, b.x) and torch.equal(a.probs, b.probs) and torch.equal(a.c, b.c)
+    assert loaded.history == fresh.history
+    # another seed or another stream (dataset) gives another generator and other latents
+    other = C.train_generator(clf, 10, (1, 8, 8), cache=False, **{**opts, 'stream': 'mnist'})
+    assert not _same_state(other.state_dict(), fresh.state_dict())
+    assert not torch.equal(C.sample_counterfeits(fresh, clf, 6, seed=3).x, a.x)
+
+
+def test_generator_ignores_and_keeps_the_global_rng(clf, cache):
+    opts = dict(steps=10, batch_size=20, width=4, progress=False, conditioning='soft')
+    states = []
+    for glob in (1, 2):
+        torch.manual_seed(glob)
+        before = torch.get_rng_state()
+        G = C.train_generator(clf, 10, (1, 8, 8), **opts)                  # trained the first time, loaded the second
+        assert torch.equal(torch.get_rng_state(), before), "train_generator must not advance the global RNG"
+        cf = C.sample_counterfeits(G, clf, 3, seed=0)
+        assert torch.equal(torch.get_rng_state(), before), "sampling must not advance the global RNG"
+        states.append((G.state_dict(), cf.x))
+    assert _same_state(states[0][0], states[1][0]) and torch.equal(states[0][1], states[1][1])
+    torch.manual_seed(7)
+    fresh = C.train_generator(clf, 10, (1, 8, 8), cache=False, **opts)      # another global state, not cached
+    assert _same_state(fresh.state_dict(), states[0][0])
+
+
+def test_one_hot_and_soft_counterfeits_pair_up(clf, cache):
+    opts = dict(steps=5, batch_size=20, width=4, progress=False, stream='digits')
+    oh = C.train_generator(clf, 10, (1, 8, 8), conditioning='one_hot', **opts)
+    so = C.train_generator(clf, 10, (1, 8, 8), conditioning='soft', **opts)
+    a, b = C.sample_counterfeits(oh, clf, 4, seed=1), C.sample_counterfeits(so, clf, 4, seed=1)
+    assert torch.equal(a.y, b.y) and torch.equal(b.c.argmax(1), b.y) and torch.equal(a.c, C.one_hot(a.y, 10))
+    # the same latents: with identical weights the two generators would make identical images from one-hot vectors
+    so.load_state_dict(oh.state_dict())
+    assert torch.equal(C.generate(so, a.c, C.stream_seed(1, 'digits', 'sample-latent')), a.x)
+
+
+# ---- intervals ------------------------------------------------------------------------------------------------
+def test_median_ratio_bootstrap():
+    from scipy.stats import bootstrap
+    import numpy as np
+    a, b = np.random.default_rng(1).lognormal(0.4, 0.5, 300), np.random.default_rng(2).lognormal(0.0, 0.5, 500)
+    v, reps = C.median_ratio_bootstrap(a, b, n_boot=4000, seed=5)
+    assert v == pytest.approx(np.median(a) / np.median(b), abs=1e-12) and reps.shape == (4000,)
+    v2, reps2 = C.median_ratio_bootstrap(torch.tensor(a), list(b), n_boot=4000, seed=5)
+    assert v2 == pytest.approx(v, abs=1e-12) and np.array_equal(reps, reps2)        # seeded: the same replicates
+    assert not np.array_equal(reps, C.median_ratio_bootstrap(a, b, n_boot=4000, seed=6)[1])
+    ref = bootstrap((a, b), lambda x, y, axis=-1: np.median(x, axis) / np.median(y, axis), n_resamples=4000,
+                    method='percentile', random_state=0).confidence_interval
+    assert np.quantile(reps, [0.025, 0.975]) == pytest.approx([ref.low, ref.high], abs=0.03)
+    with pytest.raises(ValueError, match='non-empty'): C.median_ratio_bootstrap([], b)
+    with pytest.raises(ValueError, match='n_boot'): C.median_ratio_bootstrap(a, b, n_boot=0)
+
+
+def test_detector_scores_and_aurocs(clf):
+    from sklearn.metrics import roc_auc_score
+    import numpy as np
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.rand(40, 1, 8, 8, generator=g), torch.rand(30, 1, 8, 8, generator=g) * 0.3
+    dets = {'MSP': C.core.FunctionDetector(lambda x: C.classify(clf, x).max(1).values, 'MSP'),
+            'feature 1-NN': C.FeatureNN(clf).fit(real[:20])}
+    sc = C.detector_scores(dets, real, fake, progress=False)
+    au = C.detector_aurocs(dets, real, fake, progress=False)
+    for k, (t_in, t_out) in sc.items():
+        assert t_in.shape == (40,) and t_out.shape == (30,) and t_in.dtype == np.float64
+        assert au[k] == pytest.approx(roc_auc_score(np.r_[np.ones(40), np.zeros(30)], np.r_[t_in, t_out]), abs=1e-12)
+    assert np.allclose(sc['MSP'][0], C.classify(clf, real).max(1).values.numpy(), atol=1e-6)

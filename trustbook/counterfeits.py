@@ -21,11 +21,24 @@ from . import core, metrics
 from .core import Detector, cache_path, hash_key, load_cached, save_cached, seed_everything
 
 # %% auto #0
-__all__ = ['CONDITIONINGS', 'ZOO', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
-           'CounterfeitGenerator', 'logits_and_features', 'check_classifier', 'model_digest', 'kl_to_target',
-           'feature_cosine', 'feature_orthogonality', 'InversionConfig', 'inversion_loss', 'train_generator',
-           'Counterfeits', 'generate', 'classify', 'sample_counterfeits', 'target_hit_rate', 'confident_share',
-           'nn_distance', 'features', 'FeatureNN', 'detector_aurocs', 'counterfeit_grid', 'invert_zoo_model']
+__all__ = ['CONDITIONINGS', 'ZOO', 'stream_seed', 'stream_generator', 'one_hot', 'soft_vector', 'make_conditioning',
+           'check_conditioning', 'upsampling_plan', 'CounterfeitGenerator', 'logits_and_features', 'check_classifier',
+           'model_digest', 'kl_to_target', 'feature_cosine', 'feature_orthogonality', 'InversionConfig',
+           'inversion_loss', 'train_generator', 'Counterfeits', 'generate', 'classify', 'sample_counterfeits',
+           'target_hit_rate', 'confident_share', 'nn_distance', 'median_ratio_bootstrap', 'features', 'FeatureNN',
+           'detector_scores', 'detector_aurocs', 'counterfeit_grid', 'invert_zoo_model']
+
+# %% ../nbs/40_counterfeits.ipynb #7c4f5987
+def stream_seed(seed: int, *what) -> int:
+    "A seed in [0, 2**32) for the draw described by `what`, derived from `seed` by SHA-256 (order- and process-independent)."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    h = hashlib.sha256(repr((int(seed),) + tuple(str(w) for w in what)).encode())
+    return int.from_bytes(h.digest()[:4], 'big')
+
+def stream_generator(seed: int, *what) -> torch.Generator:
+    "A CPU torch generator seeded with `stream_seed(seed, *what)`."
+    return torch.Generator().manual_seed(stream_seed(seed, *what))
 
 # %% ../nbs/40_counterfeits.ipynb #263091b9
 def one_hot(y, n_classes: int) -> torch.Tensor:
@@ -216,46 +229,52 @@ def inversion_loss(classifier, x, c, y, cfg: InversionConfig, feature_layer=None
     return loss, dict(loss=loss.item(), kl=kl.item(), ce=ce.item(), cos=cos.item(), orth=orth.item(), conf=conf.item())
 
 def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int], config: InversionConfig | None = None,
-                    seed: int = 0, feature_layer: str | None = None, cache: bool = True, refresh: bool = False,
-                    progress: bool = True, **options) -> CounterfeitGenerator:
-    "Train a `CounterfeitGenerator` against the frozen `classifier` (no data); cached by classifier, shape, options, seed."
+                    seed: int = 0, stream: str = '', feature_layer: str | None = None, cache: bool = True,
+                    refresh: bool = False, progress: bool = True, **options) -> CounterfeitGenerator:
+    "Train a `CounterfeitGenerator` against the frozen `classifier` (no data); every draw from a stream of `(seed, stream)`; cached."
     cfg = replace(config or InversionConfig(), **options)
     check_classifier(classifier, n_classes, shape)
     if cfg.gamma > 0 or cfg.delta > 0: _feature_layer(classifier, feature_layer)
+    init_seed = stream_seed(seed, stream, 'generator-init')      # validates the seed
     dev = core.model_device(classifier)
-    key = hash_key('counterfeit-generator', model_digest(classifier), int(n_classes), list(shape), asdict(cfg), seed, feature_layer)
+    key = hash_key('counterfeit-generator-v2', model_digest(classifier), int(n_classes), list(shape), asdict(cfg),
+                   int(seed), str(stream), feature_layer)
     path = cache_path('counterfeits', f'generator-{key}.pt')
-    gen_seed = seed_everything(seed)
-    G = CounterfeitGenerator(n_classes, shape, cfg.z_dim, cfg.width, cfg.dropout).to(dev)
-    G.config, G.cache_file = cfg, path
+    with torch.random.fork_rng(devices=[]):                      # leaves the global RNG as it was
+        torch.manual_seed(init_seed)
+        G = CounterfeitGenerator(n_classes, shape, cfg.z_dim, cfg.width, cfg.dropout).to(dev)
+    G.config, G.cache_file, G.seed, G.stream = cfg, path, int(seed), str(stream)
     with core.file_lock(path) if cache else contextlib.nullcontext():   # a parallel run waits, then loads
         if cache and path.is_file() and not refresh:
             blob = load_cached(path)
             G.load_state_dict(blob['state_dict']); G.history = blob['history']
             return G.eval()
-        G.history = _fit_generator(G, classifier, n_classes, cfg, gen_seed, feature_layer, progress, dev)
+        G.history = _fit_generator(G, classifier, n_classes, cfg, int(seed), str(stream), feature_layer, progress, dev)
         if cache: save_cached(dict(state_dict=G.state_dict(), history=G.history, config=asdict(cfg)), path)
     return G.eval()
 
-def _fit_generator(G, classifier, n_classes, cfg, gen_seed, feature_layer, progress, dev) -> dict:
+def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, progress, dev) -> dict:
     "The training loop of `train_generator`: returns the per-step history of the losses and confidence."
     was_training = classifier.training
     req = [p.requires_grad for p in classifier.parameters()]
     classifier.eval(); classifier.requires_grad_(False)
     opt = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
     hist = {k: [] for k in ('loss', 'kl', 'ce', 'cos', 'orth', 'conf')}
+    gens = {k: stream_generator(seed, stream, k) for k in ('labels', 'conditioning', 'latent')}
     G.train()
     try:
-        bar = tqdm(range(cfg.steps), desc=f'inversion ({cfg.conditioning})', disable=not progress, leave=False)
-        for step in bar:
-            y = _balanced_labels(cfg.batch_size, n_classes, gen_seed)
-            c = make_conditioning(cfg.conditioning, y, n_classes, cfg.tau, gen_seed)
-            z = torch.randn(cfg.batch_size, cfg.z_dim, generator=gen_seed)
-            y, c, z = y.to(dev), c.to(dev), z.to(dev)
-            loss, parts = inversion_loss(classifier, G(z, c), c, y, cfg, feature_layer)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            for k, v in parts.items(): hist[k].append(v)
-            if step % 25 == 0: bar.set_postfix(loss=f"{parts['loss']:.3f}", conf=f"{parts['conf']:.3f}")
+        with torch.random.fork_rng(devices=[]):                  # dropout masks: the global RNG, seeded, then restored
+            torch.manual_seed(stream_seed(seed, stream, 'dropout'))
+            bar = tqdm(range(cfg.steps), desc=f'inversion ({cfg.conditioning})', disable=not progress, leave=False)
+            for step in bar:
+                y = _balanced_labels(cfg.batch_size, n_classes, gens['labels'])
+                c = make_conditioning(cfg.conditioning, y, n_classes, cfg.tau, gens['conditioning'])
+                z = torch.randn(cfg.batch_size, cfg.z_dim, generator=gens['latent'])
+                y, c, z = y.to(dev), c.to(dev), z.to(dev)
+                loss, parts = inversion_loss(classifier, G(z, c), c, y, cfg, feature_layer)
+                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+                for k, v in parts.items(): hist[k].append(v)
+                if step % 25 == 0: bar.set_postfix(loss=f"{parts['loss']:.3f}", conf=f"{parts['conf']:.3f}")
     finally:
         classifier.train(was_training)
         for p, r in zip(classifier.parameters(), req): p.requires_grad_(r)
@@ -307,14 +326,15 @@ def classify(classifier: nn.Module, x: torch.Tensor, batch_size: int = 512) -> t
 
 def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_class: int, seed: int = 0,
                         conditioning: str | None = None, dropout: bool = False) -> Counterfeits:
-    "`n_per_class` counterfeits of every class with the classifier's softmax (conditioning as trained by default)."
+    "`n_per_class` counterfeits of every class with the classifier's softmax; latents from the stream `(seed, G.stream)`."
     if int(n_per_class) < 1: raise ValueError(f"n_per_class must be a positive integer, got {n_per_class}")
     check_classifier(classifier, G.n_classes, G.shape)
     cfg = getattr(G, 'config', InversionConfig())
     kind = conditioning or cfg.conditioning
     y = torch.arange(G.n_classes).repeat_interleave(int(n_per_class))
-    c = make_conditioning(kind, y, G.n_classes, cfg.tau, torch.Generator().manual_seed(int(seed) + 1))
-    x = generate(G, c, seed, dropout)
+    stream = getattr(G, 'stream', '')
+    c = make_conditioning(kind, y, G.n_classes, cfg.tau, stream_generator(seed, stream, 'sample-conditioning'))
+    x = generate(G, c, stream_seed(seed, stream, 'sample-latent'), dropout)
     return Counterfeits(x, y, c, classify(classifier, x))
 
 # %% ../nbs/40_counterfeits.ipynb #ab63fba9
@@ -345,6 +365,16 @@ def nn_distance(query, reference, k: int = 1, batch_size: int = 512) -> torch.Te
     return torch.cat([torch.cdist(q[i:i + batch_size], r).topk(k, 1, largest=False).values[:, -1]
                       for i in range(0, len(q), batch_size)])
 
+def median_ratio_bootstrap(a, b, n_boot: int = 1000, seed: int = 0) -> tuple[float, np.ndarray]:
+    "`median(a) / median(b)` and `n_boot` bootstrap replicates of it (a and b resampled independently, seeded)."
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if len(a) == 0 or len(b) == 0: raise ValueError(f"a and b must be non-empty, got sizes {len(a)} and {len(b)}")
+    if int(n_boot) < 1: raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
+    rng = np.random.default_rng(stream_seed(seed, 'median-ratio'))
+    ra = np.median(a[rng.integers(0, len(a), (int(n_boot), len(a)))], axis=1)
+    rb = np.median(b[rng.integers(0, len(b), (int(n_boot), len(b)))], axis=1)
+    return float(np.median(a) / np.median(b)), ra / rb
+
 def features(classifier: nn.Module, x, feature_layer: str | None = None, batch_size: int = 512) -> torch.Tensor:
     "Penultimate features (output of `latent_layer`, flattened) of `x`, no gradients."
     name, _ = _feature_layer(classifier, feature_layer)
@@ -367,14 +397,18 @@ class FeatureNN(Detector):
 
     def _score(self, x): return -nn_distance(features(self.model, torch.as_tensor(x), self.feature_layer), self.bank, self.k)
 
-def detector_aurocs(detectors: dict, x_real, x_fake, progress: bool = True) -> dict:
-    "AUROC of each fitted detector at telling real inputs (positives) from counterfeits, with trust scores."
+def detector_scores(detectors: dict, x_real, x_fake, progress: bool = True) -> dict:
+    "`{name: (trust on x_real, trust on x_fake)}` (NumPy float64) for each fitted detector."
     if len(x_real) == 0 or len(x_fake) == 0: raise ValueError("need at least one real input and one counterfeit")
     out = {}
     for name, det in tqdm(detectors.items(), desc='detectors', disable=not progress, leave=False):
-        s = torch.cat([det.score_all(x_real), det.score_all(x_fake)])
-        out[name] = metrics.auroc(torch.cat([torch.ones(len(x_real)), torch.zeros(len(x_fake))]), s)
+        out[name] = (det.score_all(x_real).double().numpy(), det.score_all(x_fake).double().numpy())
     return out
+
+def detector_aurocs(detectors: dict, x_real, x_fake, progress: bool = True) -> dict:
+    "AUROC of each fitted detector at telling real inputs (positives) from counterfeits, with trust scores."
+    scores = detector_scores(detectors, x_real, x_fake, progress)
+    return {k: metrics.auroc(np.r_[np.ones(len(a)), np.zeros(len(b))], np.r_[a, b]) for k, (a, b) in scores.items()}
 
 # %% ../nbs/40_counterfeits.ipynb #394ed3ab
 def counterfeit_grid(cf: Counterfeits, n_cols: int = 8, class_names: Sequence[str] | None = None, title: str | None = None,
@@ -409,5 +443,5 @@ def invert_zoo_model(dataset: str, conditioning: str = 'one_hot', profile: str =
     clf = models.trained(ZOO[dataset], profile=profile, seed=seed).eval()
     shape = tuple(getattr(clf, 'input_shape'))
     n_classes = core.find_layer(clf, clf.head).out_features
-    G = train_generator(clf, n_classes, shape, conditioning=conditioning, seed=seed, progress=progress, **options)
+    G = train_generator(clf, n_classes, shape, conditioning=conditioning, seed=seed, stream=dataset, progress=progress, **options)
     return clf, G

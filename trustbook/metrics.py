@@ -318,7 +318,9 @@ def proportion_ci(successes, n, level: float = 0.95) -> dict:
     z, p = norm.ppf((1 + level)/2), k/n
     mid = (p + z*z/(2*n)) / (1 + z*z/n)
     half = z*math.sqrt(p*(1 - p)/n + z*z/(4*n*n)) / (1 + z*z/n)
-    return dict(value=p, lo=float(max(0.0, mid - half)), hi=float(min(1.0, mid + half)), n=n)
+    lo = 0.0 if k == 0 else max(0.0, mid - half)     # exact at the ends (the formula leaves rounding residue)
+    hi = 1.0 if k == n else min(1.0, mid + half)
+    return dict(value=p, lo=float(lo), hi=float(hi), n=n)
 
 def mean_ci(values, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
     "The mean of `values` with a percentile bootstrap interval."
