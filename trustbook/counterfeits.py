@@ -18,27 +18,16 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import core, metrics
-from .core import Detector, cache_path, hash_key, load_cached, save_cached, seed_everything
+from .core import (Detector, cache_path, derive_seed, hash_key, load_cached, save_cached, seed_everything,
+                            seeded_generator)
 
 # %% auto #0
-__all__ = ['CONDITIONINGS', 'ZOO', 'stream_seed', 'stream_generator', 'one_hot', 'soft_vector', 'make_conditioning',
-           'check_conditioning', 'upsampling_plan', 'CounterfeitGenerator', 'logits_and_features', 'check_classifier',
-           'model_digest', 'kl_to_target', 'feature_cosine', 'feature_orthogonality', 'InversionConfig',
-           'inversion_loss', 'train_generator', 'Counterfeits', 'generate', 'classify', 'sample_counterfeits',
-           'target_hit_rate', 'confident_share', 'nn_distance', 'median_ratio_bootstrap', 'features', 'FeatureNN',
-           'detector_scores', 'detector_aurocs', 'counterfeit_grid', 'invert_zoo_model']
-
-# %% ../nbs/40_counterfeits.ipynb #7c4f5987
-def stream_seed(seed: int, *what) -> int:
-    "A seed in [0, 2**32) for the draw described by `what`, derived from `seed` by SHA-256 (order- and process-independent)."
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    h = hashlib.sha256(repr((int(seed),) + tuple(str(w) for w in what)).encode())
-    return int.from_bytes(h.digest()[:4], 'big')
-
-def stream_generator(seed: int, *what) -> torch.Generator:
-    "A CPU torch generator seeded with `stream_seed(seed, *what)`."
-    return torch.Generator().manual_seed(stream_seed(seed, *what))
+__all__ = ['CONDITIONINGS', 'ZOO', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
+           'CounterfeitGenerator', 'logits_and_features', 'check_classifier', 'model_digest', 'kl_to_target',
+           'feature_cosine', 'feature_orthogonality', 'InversionConfig', 'inversion_loss', 'train_generator',
+           'Counterfeits', 'generate', 'classify', 'sample_counterfeits', 'target_hit_rate', 'confident_share',
+           'nn_distance', 'median_ratio_bootstrap', 'features', 'FeatureNN', 'detector_scores', 'detector_aurocs',
+           'counterfeit_grid', 'invert_zoo_model']
 
 # %% ../nbs/40_counterfeits.ipynb #263091b9
 def one_hot(y, n_classes: int) -> torch.Tensor:
@@ -235,7 +224,7 @@ def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int],
     cfg = replace(config or InversionConfig(), **options)
     check_classifier(classifier, n_classes, shape)
     if cfg.gamma > 0 or cfg.delta > 0: _feature_layer(classifier, feature_layer)
-    init_seed = stream_seed(seed, stream, 'generator-init')      # validates the seed
+    init_seed = derive_seed(seed, stream, 'generator-init')      # validates the seed
     dev = core.model_device(classifier)
     key = hash_key('counterfeit-generator-v2', model_digest(classifier), int(n_classes), list(shape), asdict(cfg),
                    int(seed), str(stream), feature_layer)
@@ -260,11 +249,11 @@ def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, p
     classifier.eval(); classifier.requires_grad_(False)
     opt = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
     hist = {k: [] for k in ('loss', 'kl', 'ce', 'cos', 'orth', 'conf')}
-    gens = {k: stream_generator(seed, stream, k) for k in ('labels', 'conditioning', 'latent')}
+    gens = {k: seeded_generator(seed, stream, k) for k in ('labels', 'conditioning', 'latent')}
     G.train()
     try:
         with torch.random.fork_rng(devices=[]):                  # dropout masks: the global RNG, seeded, then restored
-            torch.manual_seed(stream_seed(seed, stream, 'dropout'))
+            torch.manual_seed(derive_seed(seed, stream, 'dropout'))
             bar = tqdm(range(cfg.steps), desc=f'inversion ({cfg.conditioning})', disable=not progress, leave=False)
             for step in bar:
                 y = _balanced_labels(cfg.batch_size, n_classes, gens['labels'])
@@ -333,8 +322,8 @@ def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_cl
     kind = conditioning or cfg.conditioning
     y = torch.arange(G.n_classes).repeat_interleave(int(n_per_class))
     stream = getattr(G, 'stream', '')
-    c = make_conditioning(kind, y, G.n_classes, cfg.tau, stream_generator(seed, stream, 'sample-conditioning'))
-    x = generate(G, c, stream_seed(seed, stream, 'sample-latent'), dropout)
+    c = make_conditioning(kind, y, G.n_classes, cfg.tau, seeded_generator(seed, stream, 'sample-conditioning'))
+    x = generate(G, c, derive_seed(seed, stream, 'sample-latent'), dropout)
     return Counterfeits(x, y, c, classify(classifier, x))
 
 # %% ../nbs/40_counterfeits.ipynb #ab63fba9
@@ -370,7 +359,7 @@ def median_ratio_bootstrap(a, b, n_boot: int = 1000, seed: int = 0) -> tuple[flo
     a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
     if len(a) == 0 or len(b) == 0: raise ValueError(f"a and b must be non-empty, got sizes {len(a)} and {len(b)}")
     if int(n_boot) < 1: raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
-    rng = np.random.default_rng(stream_seed(seed, 'median-ratio'))
+    rng = np.random.default_rng(derive_seed(seed, 'median-ratio'))
     ra = np.median(a[rng.integers(0, len(a), (int(n_boot), len(a)))], axis=1)
     rb = np.median(b[rng.integers(0, len(b), (int(n_boot), len(b)))], axis=1)
     return float(np.median(a) / np.median(b)), ra / rb
