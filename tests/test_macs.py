@@ -186,6 +186,58 @@ def test_squeezers():
     assert len(torch.unique(bit_depth(x, 2))) <= 4
     with pytest.raises(ValueError, match='N, C, H, W'): median_filter(torch.rand(3, 6, 6))
 
+@pytest.mark.parametrize('shape,size', [((2, 3, 8, 8), 3), ((2, 3, 8, 8), 5), ((1, 1, 3, 4), 7), ((3, 1, 28, 28), 3),
+                                        ((1, 3, 32, 32), 3)])
+def test_median_filter_equals_scipy_and_art(shape, size):
+    """Convention: the border of Xu et al.'s and ART's median squeezer, `scipy.ndimage.median_filter(mode='reflect')`
+    (edge value repeated, d c b a | a b c d | d c b a), also when the window is wider than the image. Exact equality:
+    a median picks one of the input values, so there is no rounding to tolerate."""
+    from scipy.ndimage import median_filter as sp_median
+    from art.defences.preprocessor import SpatialSmoothing
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(size))
+    ours = median_filter(x, size).numpy()
+    assert np.array_equal(ours, sp_median(x.numpy(), size=(1, 1, size, size), mode='reflect'))
+    assert np.array_equal(ours, SpatialSmoothing(window_size=size, channels_first=True, clip_values=(0, 1))(x.numpy())[0])
+
+@pytest.mark.parametrize('bits', [1, 4, 5, 8])
+def test_bit_depth_equals_art(bits):
+    """Convention: round(x (2^b - 1)) / (2^b - 1) with round half to even (torch.round = np.rint), as ART's
+    `FeatureSqueezing(clip_values=(0, 1))`. ART computes in float64 and we in float32: the tolerance 1e-7 is the float32
+    rounding of k / (2^b - 1) (measured at most 3e-8); cast to float32 the two are equal."""
+    from art.defences.preprocessor import FeatureSqueezing as ARTSqueezing
+    x = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(bits))
+    ours, art = bit_depth(x, bits).numpy(), ARTSqueezing(clip_values=(0, 1), bit_depth=bits)(x.numpy())[0]
+    assert np.abs(ours - art).max() < 1e-7
+    assert np.array_equal(ours, art.astype(np.float32))
+
+def test_nlm_parameter_mapping():
+    """Convention: Xu et al.'s OpenCV "11-3-4" (search window 11, patch 3, h = 4 on the 0-255 scale) is scikit-image's
+    patch_size 3, patch_distance 5 (a radius: 2*5 + 1 = 11) and h = 4/255 on [0, 1] pixels; nl_means defaults to it."""
+    import inspect
+    from trustbook.macs_baselines import nlm_params, nl_means
+    assert nlm_params(11, 3, 4) == dict(patch_size=3, patch_distance=5, h=4/255)
+    assert nlm_params(13, 5, 10, scale=1.0) == dict(patch_size=5, patch_distance=6, h=10.0)
+    d = {k: v.default for k, v in inspect.signature(nl_means).parameters.items() if k != 'x'}
+    assert d == nlm_params()
+    with pytest.raises(ValueError, match='search_window'): nlm_params(10)
+    with pytest.raises(ValueError, match='h must'): nlm_params(h=0)
+
+def test_nlm_properties():
+    """Non-local means on fixed inputs: a constant image is unchanged; on a constant image plus Gaussian noise of sd
+    4/255 (colour and grey) the residual's variance drops; a grey non-square image equals scikit-image's 2-D call (the
+    channel axis handled by us, not transposed)."""
+    from skimage.restoration import denoise_nl_means
+    from trustbook.macs_baselines import nl_means
+    torch.testing.assert_close(nl_means(torch.full((2, 3, 9, 7), 0.25)), torch.full((2, 3, 9, 7), 0.25), rtol=0, atol=1e-6)
+    g = torch.Generator().manual_seed(0)
+    for c in (1, 3):
+        x = (0.5 + 4/255*torch.randn(2, c, 16, 12, generator=g)).double()
+        y = nl_means(x)
+        assert y.shape == x.shape and (y - 0.5).var() < 0.7*(x - 0.5).var()
+    x = torch.rand(1, 1, 9, 7, generator=g).double()
+    ref = denoise_nl_means(x[0, 0].numpy(), patch_size=3, patch_distance=5, h=0.2, fast_mode=True)
+    assert np.array_equal(nl_means(x, h=0.2)[0, 0].numpy(), ref)
+
 BAD_ATTACKS = [
     ('unknown attack', dict(name='FGSM'), 'unknown attack'),
     ('negative eps', dict(name='BIM', eps=-0.1), 'positive'),
@@ -259,3 +311,10 @@ def test_bench_runs_small():
     assert r.returncode == 0, r.stderr[-3000:]
     last = r.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r'macs_overhead=[-\d.]+ dmd_overhead=[-\d.]+ fs_overhead=[-\d.]+ fit_seconds=[\d.]+', last), last
+
+@pytest.mark.parametrize('nb', ['30_macs_cifar10', '31_macs_attacks'])
+def test_paper_profile_runs_baselines_as_the_paper(nb):
+    "The paper profile runs DMD with the paper's magnitude (0.004) and Feature Squeezing with its NLM squeezer."
+    from trustbook import config
+    p = config.profile('paper', nb)
+    assert p['dmd_magnitude'] == 0.004 and p['fs_nlm'] is True

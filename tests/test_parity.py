@@ -151,3 +151,31 @@ def test_mc_dropout_variance_equals_pytorch_ood_mcd_up_to_its_normalisation():
     _, theirs = pood_det.MCD.run(net, x, samples=n, batch_norm=True)
     k = 10
     torch.testing.assert_close(ours, -k * (n - 1) / n * theirs.double(), rtol=1e-5, atol=1e-9)
+
+def test_dmd_base_equals_pytorch_ood_mahalanobis_odin_up_to_its_scale():
+    """Convention (DMD-b with input preprocessing vs pytorch-ood's `MahalanobisODIN`, same seeded digits CNN, same
+    training features, same inputs): both take the *closest* class by Mahalanobis distance, step the input by
+    -eps * sign(grad of that class's distance) in [0, 1] pixel space (no `norm_std`: the normalisation is inside the
+    model, so eps is a pixel step, which is what dividing by the std gives for normalised inputs), no clamping, and
+    score the perturbed input's closest class. trustbook: max_c -1/2 d_c^2 with the tied covariance divided by N
+    (pseudo-inverse precision); pytorch-ood: the outlier score 1/2 min_c d_c^2 with the covariance *not* divided by N
+    (plus a 1e-6 ridge, hence the 2e-4 relative tolerance). So trustbook = -N * pytorch-ood, rank correlation 1."""
+    from trustbook import data
+    from trustbook.core import find_layer
+    from trustbook.macs_baselines import DMDBase
+    net = models.build('digits_cnn', seed=0).eval()
+    xtr, ytr = data.load('digits', 'train')
+    x, _ = data.load('digits', 'test', max_n=128)
+    def encoder(v):
+        out = {}
+        h = find_layer(net, net.latent_layer).register_forward_hook(lambda m, i, o: out.__setitem__('z', o))
+        try: net(v)
+        finally: h.remove()
+        return out['z'].flatten(1)
+    with torch.no_grad(): ztr = encoder(xtr)
+    n = len(xtr)
+    for eps in (0.0, 0.004, 0.01):
+        ours = DMDBase(net, magnitude=eps).fit(xtr, ytr).score(x).double()
+        theirs = pood_det.MahalanobisODIN(encoder, eps=eps).fit_features(ztr, ytr).predict(x).detach().double()
+        torch.testing.assert_close(ours, -n * theirs, rtol=2e-4, atol=1e-3)
+        assert spearmanr(ours.numpy(), -theirs.numpy()).statistic == pytest.approx(1.0, abs=1e-12)

@@ -23,7 +23,7 @@ from .core import Detector, find_layer, model_device, iter_batches, seed_everyth
 # %% auto #0
 __all__ = ['AffineOperator', 'sub_seed', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix',
            'class_vector', 'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune',
-           'tuning_figure', 'plot_maps', 'vgg_targets', 'bench_macs']
+           'tuning_figure', 'plot_maps', 'plot_protos', 'vgg_targets', 'bench_macs']
 
 # %% ../nbs/30_macs.ipynb #ebf2ba0e
 def _conv_padding(layer: nn.Conv2d) -> tuple[int, int]:
@@ -473,19 +473,41 @@ def tuning_figure(trials: pd.DataFrame, best: dict | None = None, k: int = 1):
     return fig
 
 # %% ../nbs/30_macs.ipynb #c98e05d8
+def _map_axis(ax, img, title, macs, class_names, ylabels: bool):
+    "One map (layers x classes) with its own colour scale and colorbar."
+    import matplotlib.pyplot as plt
+    im = ax.imshow(img, vmin=float(img.min()), vmax=float(img.max()), cmap='magma', aspect='auto')
+    plt.colorbar(im, ax=ax, fraction=0.08, pad=0.02).ax.tick_params(labelsize=6)
+    ax.set_title(title, fontsize=8)
+    ax.set_yticks(range(len(macs.layers)), macs.layers if ylabels else [''] * len(macs.layers), fontsize=6)
+    ax.set_xticks(range(img.shape[1]), class_names if class_names else range(img.shape[1]), fontsize=6, rotation=90)
+
 def plot_maps(macs: MACS, samples: dict, class_names: Sequence[str] | None = None):
     "Figure of each sample's classification map beside its predicted class's proto-map; `samples` maps titles to single inputs."
     import matplotlib.pyplot as plt
     n = len(samples)
-    fig, axs = plt.subplots(2, n, figsize=(2.3*n, 4.6), squeeze=False, constrained_layout=True)
+    fig, axs = plt.subplots(2, n, figsize=(2.7*n, 4.6), squeeze=False, constrained_layout=True)
     for j, (title, x) in enumerate(samples.items()):
         m, lg = macs.maps(torch.as_tensor(x)[None])
         p = int(lg.argmax(1)); s = float(map_cosine(m, macs.protos, lg.argmax(1)))
         lab = class_names[p] if class_names else str(p)
-        for i, (img, t) in enumerate([(m[0].cpu(), f'{title}\nmap, pred {lab}, s={s:.2f}'), (macs.protos[p], f'proto-map {lab}')]):
-            ax = axs[i][j]; ax.imshow(img, vmin=0, vmax=1, cmap='magma', aspect='auto')
-            ax.set_title(t, fontsize=8); ax.set_yticks(range(len(macs.layers)), macs.layers if j == 0 else [''] * len(macs.layers), fontsize=6)
-            ax.set_xticks(range(img.shape[1]), class_names if class_names else range(img.shape[1]), fontsize=6, rotation=90)
+        _map_axis(axs[0][j], m[0].cpu(), f'{title}\nmap, pred {lab}, s={s:.2f}', macs, class_names, j == 0)
+        _map_axis(axs[1][j], macs.protos[p], f'proto-map {lab}', macs, class_names, j == 0)
+    return fig
+
+def plot_protos(macs: MACS, class_names: Sequence[str] | None = None, k: int = 1):
+    "The paper's Figure 2: the `k` proto-maps with the largest and the `k` with the smallest Frobenius norm."
+    import matplotlib.pyplot as plt
+    if not macs.fitted: raise RuntimeError("MACS: call fit(...) first")
+    norms = macs.protos.flatten(1).norm(dim=1)
+    order = torch.argsort(norms, descending=True, stable=True).tolist()
+    k = max(1, min(k, len(order)//2))
+    pick = [('largest', c) for c in order[:k]] + [('smallest', c) for c in order[::-1][:k][::-1]]
+    fig, axs = plt.subplots(1, len(pick), figsize=(2.9*len(pick), 2.9), squeeze=False, constrained_layout=True)
+    src = dict(zip(macs.proto_info.cls, macs.proto_info.source))
+    for j, (which, c) in enumerate(pick):
+        lab = class_names[c] if class_names else str(c)
+        _map_axis(axs[0][j], macs.protos[c], f'{which}: {lab}\n$\\|P\\|_F$={float(norms[c]):.2f} ({src[c]})', macs, class_names, j == 0)
     return fig
 
 # %% ../nbs/30_macs.ipynb #fdf3666e

@@ -20,7 +20,7 @@ from .core import Detector, as_input, check_model, find_layer, model_device, ite
 from .baselines import LogitDetector, MSP, logits_of
 
 # %% auto #0
-__all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
+__all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nlm_params', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
            'dmd_feature_layers', 'DMDBase']
 
 # %% ../nbs/31_macs_baselines.ipynb #8e54f020
@@ -85,21 +85,33 @@ def bit_depth(x: torch.Tensor, bits: int = 5) -> torch.Tensor:
     m = 2**bits - 1
     return torch.round(x.clamp(0, 1)*m)/m
 
+def _symmetric_index(n: int, p: int) -> torch.Tensor:
+    "Indices of a length-`n` axis padded by `p` on each side in scipy's 'reflect' mode (the edge value repeated)."
+    i = torch.arange(-p, n + p) % (2*n)
+    return torch.where(i >= n, 2*n - 1 - i, i)
+
 def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
-    "Per-channel `size` x `size` median filter with reflect padding for a batch (N, C, H, W)."
+    "Per-channel `size` x `size` median filter of a batch (N, C, H, W), borders as `scipy.ndimage.median_filter(mode='reflect')`."
     if size < 1 or size % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
     if x.dim() != 4: raise ValueError(f"median_filter needs (N, C, H, W), got shape {tuple(x.shape)}")
-    p = size//2; N, C, H, W = x.shape
-    xp = F.pad(x, (p, p, p, p), mode='reflect') if p else x
-    return F.unfold(xp.reshape(N*C, 1, H+2*p, W+2*p), size).median(1).values.reshape(N, C, H, W)
+    p = size//2
+    N, C, H, W = x.shape
+    xp = x[:, :, _symmetric_index(H, p)][:, :, :, _symmetric_index(W, p)]
+    return F.unfold(xp.reshape(N*C, 1, H + 2*p, W + 2*p), size).median(1).values.reshape(N, C, H, W)
 
-def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: float = 0.04) -> torch.Tensor:
-    "Non-local means denoising of each image of a batch (N, C, H, W) with scikit-image."
+def nlm_params(search_window: int = 11, patch: int = 3, h: float = 4.0, scale: float = 255.0) -> dict:
+    "scikit-image `denoise_nl_means` arguments for OpenCV's (search window, patch, h on a 0-`scale` range), on [0, 1] pixels."
+    if search_window < 1 or search_window % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
+    if h <= 0: raise ValueError(f"h must be positive, got {h}")
+    return dict(patch_size=int(patch), patch_distance=search_window//2, h=h/scale)
+
+def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: float = 4/255) -> torch.Tensor:
+    "Non-local means denoising (scikit-image, fast mode) of each image of a batch (N, C, H, W); defaults: Xu et al.'s 11-3-4."
     from skimage.restoration import denoise_nl_means
-    a = x.detach().cpu().numpy().astype(np.float64)
+    a = x.detach().cpu().numpy().astype(np.float64).transpose(0, 2, 3, 1)     # channels last
     out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h, fast_mode=True,
-                                     channel_axis=0).reshape(im.shape) for im in a])   # one channel comes back (H, W)
-    return torch.as_tensor(out, dtype=x.dtype, device=x.device)
+                                     channel_axis=-1).reshape(im.shape) for im in a])   # one channel comes back (H, W)
+    return torch.as_tensor(out.transpose(0, 3, 1, 2).copy(), dtype=x.dtype, device=x.device)
 
 class FeatureSqueezing(Detector):
     "Feature Squeezing (Xu et al., 2018): $(2-\\max_j\\|p(x)-p(q_j(x))\\|_1)/2$ over bit-depth, median and non-local-means squeezers."
