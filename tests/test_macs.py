@@ -7,9 +7,10 @@ import torch
 from torch import nn
 from conftest import ROOT, tool, needs_mirror
 
-from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, sub_seed, tune, bench_macs
+from trustbook.core import derive_seed
+from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, tune, bench_macs
 from trustbook.macs_baselines import DOCTOR, RelU, FeatureSqueezing, DeepMahalanobis, DMDBase, median_filter, bit_depth
-from trustbook.attacks import attack, attack_success, attack_seed, run_attacks, success_table
+from trustbook.attacks import attack, attack_success, run_attacks, success_table
 
 torch.set_num_threads(1)
 
@@ -74,13 +75,13 @@ def test_proto_sources_counts():
     exp = [maps[0], maps[3] + maps[4], maps[5] + maps[6] + maps[7]]        # the confident one; class 1's correct; class 2's all
     for c in range(3): assert torch.allclose(p[c], exp[c]/exp[c].sum(1, keepdim=True))
 
-def test_sub_seed():
-    assert sub_seed(0, 'svd', 'fc1') == sub_seed(0, 'svd', 'fc1')
-    assert len({sub_seed(0, 'svd', 'fc1'), sub_seed(0, 'svd', 'fc2'), sub_seed(1, 'svd', 'fc1'), sub_seed(0, 'gmm', 'fc1')}) == 4
-    assert all(0 <= sub_seed(s, 'x') < 2**31 for s in range(20))
-    with pytest.raises(ValueError, match='seed'): sub_seed(-1, 'x')
-    with pytest.raises(ValueError, match='seed'): sub_seed(0.5, 'x')
-    assert attack_seed(0, 'PGD') == attack_seed(0, 'PGD') != attack_seed(0, 'BIM')
+def test_derive_seed_for_macs_draws():
+    assert derive_seed(0, 'svd', 'fc1') == derive_seed(0, 'svd', 'fc1')
+    assert len({derive_seed(0, 'svd', 'fc1'), derive_seed(0, 'svd', 'fc2'), derive_seed(1, 'svd', 'fc1'), derive_seed(0, 'gmm', 'fc1')}) == 4
+    assert all(0 <= derive_seed(s, 'x') < 2**31 for s in range(20))
+    with pytest.raises(ValueError, match='seed'): derive_seed(-1, 'x')
+    with pytest.raises(ValueError, match='seed'): derive_seed(0.5, 'x')
+    assert derive_seed(0, 'attack', 'PGD') == derive_seed(0, 'attack', 'PGD') != derive_seed(0, 'attack', 'BIM')
 
 def test_fit_gmm_converges_and_records():
     rng = np.random.default_rng(0)

@@ -15,10 +15,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import model_device, seed_everything, hash_key
+from .core import model_device, seed_everything, hash_key, derive_seed
 
 # %% auto #0
-__all__ = ['ATTACKS', 'art_classifier', 'attack_seed', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
+__all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
 
 # %% ../nbs/32_attacks.ipynb #d1143cc5
 ATTACKS = {
@@ -34,10 +34,6 @@ def art_classifier(model: nn.Module, input_shape: Sequence[int], n_classes: int)
     dev = 'gpu' if model_device(model).type == 'cuda' else 'cpu'
     return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=int(n_classes),
                              clip_values=(0.0, 1.0), device_type=dev)
-
-def attack_seed(seed: int, name: str) -> int:
-    "The seed of attack `name` in a run seeded `seed`: independent of which attacks ran before it."
-    return int(hash_key(int(seed), 'attack', str(name)), 16) % 2**31
 
 def _make_attack(name: str, clf, batch_size: int, **kw):
     from art.attacks.evasion import BasicIterativeMethod, ProjectedGradientDescent, CarliniL2Method, DeepFool
@@ -84,7 +80,7 @@ def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tup
     if not ok.any(): raise ValueError("no correctly classified sample to attack")
     idx = torch.nonzero(ok).flatten()[:max_n]; out = {}
     for n in tqdm(names, desc='attacks', disable=not progress, leave=False):
-        xa = attack(model, x[idx], n, y=y[idx], seed=attack_seed(seed, n), batch_size=batch_size, **(settings or {}).get(n, {}))
+        xa = attack(model, x[idx], n, y=y[idx], seed=derive_seed(seed, 'attack', n), batch_size=batch_size, **(settings or {}).get(n, {}))
         succ = attack_success(model, x[idx], xa, y[idx])
         out[n] = dict(idx=idx, x=x[idx], x_adv=xa, success=succ, asr=float(succ.float().mean()))
     return out

@@ -18,12 +18,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, find_layer, model_device, iter_batches, seed_everything, hash_key
+from .core import Detector, find_layer, model_device, iter_batches, seed_everything, hash_key, derive_seed
 
 # %% auto #0
-__all__ = ['AffineOperator', 'sub_seed', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix',
-           'class_vector', 'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune',
-           'tuning_figure', 'plot_maps', 'plot_protos', 'vgg_targets', 'bench_macs']
+__all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix', 'class_vector',
+           'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune', 'tuning_figure',
+           'plot_maps', 'plot_protos', 'vgg_targets', 'bench_macs']
 
 # %% ../nbs/30_macs.ipynb #ebf2ba0e
 def _conv_padding(layer: nn.Conv2d) -> tuple[int, int]:
@@ -119,11 +119,6 @@ class AffineOperator:
     def __repr__(self): return f"AffineOperator({self.kind}, in={self.in_shape}, shape={self.shape})"
 
 # %% ../nbs/30_macs.ipynb #4f9822ce
-def sub_seed(seed: int, *what) -> int:
-    "A seed for one random draw, derived from the run's `seed` and *what* is drawn (stable across processes and visiting orders)."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return int(hash_key(int(seed), *what), 16) % 2**31
-
 def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6, seed: int = 0):
     "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder with power iterations."
     if k < 1: raise ValueError(f"k must be positive, got {k}")
@@ -314,7 +309,7 @@ class MACS(Detector):
                 raise ValueError(f"layer {l!r}: corevector size kappa={self.kappa[l]} is larger than the rank bound "
                                  f"{op.max_rank} of its {op.shape[0]}x{op.shape[1]} augmented operator")
             if self.kappa[l] > q: raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} is larger than rank={q}")
-            U, S, Vt = layer_svd(op, min(q, op.max_rank), self.svd_method, seed=sub_seed(self.seed, 'svd', l))
+            U, S, Vt = layer_svd(op, min(q, op.max_rank), self.svd_method, seed=derive_seed(self.seed, 'svd', l))
             if S[self.kappa[l]-1] <= 1e-6*S[0]:
                 raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} exceeds the numerical rank of its operator "
                                  f"(singular value {float(S[self.kappa[l]-1]):.2e})")
@@ -389,7 +384,7 @@ class MACS(Detector):
     def fit_layer(self, layer: str, v: torch.Tensor, y, n_clusters: int):
         "Fit layer `layer`'s mixture on standardised, trimmed corevectors `v` and its association matrix."
         st = self.state[layer]
-        gm = fit_gmm(v.numpy(), n_clusters, sub_seed(self.seed, 'gmm', layer, v.shape[1], n_clusters), **self.gmm_kwargs)
+        gm = fit_gmm(v.numpy(), n_clusters, derive_seed(self.seed, 'gmm', layer, v.shape[1], n_clusters), **self.gmm_kwargs)
         st.kappa, st.gmm = v.shape[1], DiagGMM(gm).to(st.proj.device)
         st.converged, st.n_iter = bool(gm.converged_), int(gm.n_iter_)
         st.P = association_matrix(gm.predict(v.numpy().astype(np.float64)), y, n_clusters, self.n_classes).to(st.proj.device)
@@ -449,7 +444,7 @@ def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4,
                 memo[q, g] = topk_accuracy(p, y_val, k)
             return memo[q, g]
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=sub_seed(seed, 'tpe', l)))
+        study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=derive_seed(seed, 'tpe', l)))
         study.optimize(objective, n_trials=n_trials, n_jobs=1)   # sequential: reproducible
         best[l] = dict(study.best_params)
         rows += [dict(layer=l, kappa=q, n_clusters=g, accuracy=a) for (q, g), a in sorted(memo.items())]
