@@ -192,6 +192,79 @@ from conftest import needs_mirror
 def test_semantic_and_shift_sets_load():
     held, sets = T.semantic_sets('mnist', max_eval=20)
     assert held == [0, 1, 4, 6, 7, 8, 9] and all(len(v) == 20 for v in sets.values())
-    (xtr, ytr), (xte, yte) = T.domain_data('mnist', classes=held, max_train=50, max_eval=20)
-    assert int(ytr.max()) == len(held) - 1 and len(xtr) == 50 and len(xte) == 20
-    assert set(T.shift_sets('mnist', 10)) == {'fashion_mnist', 'notmnist', 'omniglot'}
+    xte, yte = T.test_data('mnist', max_eval=20)
+    assert len(xte) == len(yte) == 20 and xte.shape[1:] == (1, 28, 28)
+    sh = T.shift_sets('mnist', 10)
+    assert set(sh) == {'fashion_mnist', 'notmnist', 'omniglot'} and all(len(v) == 10 for v in sh.values())
+    # each subsample has its own generator: the same draw whatever else was drawn before, in any process
+    again = T.shift_sets('mnist', 10)
+    assert all(torch.equal(sh[k], again[k]) for k in sh)
+    assert torch.equal(T.test_data('mnist', 20)[0], xte) and not torch.equal(T.test_data('mnist', 20, seed=1)[0], xte)
+
+# --- seeded draws and the model zoo -------------------------------------------------------------------------------
+def test_derive_seed_is_stable_and_named():
+    assert T.derive_seed(0, 'coreset') == 1187122263                   # golden: the same in every process
+    assert T.derive_seed(3, 'subsample', 'mnist', 'test') == T.derive_seed(3, 'subsample', 'mnist', 'test')
+    seeds = {T.derive_seed(s, *w) for s in (0, 1) for w in (('a',), ('b',), ('a', 'b'), ('b', 'a'))}
+    assert len(seeds) == 8 and all(0 <= v < 2**31 for v in seeds)
+    assert np.array_equal(T.seeded_rng(5, 'x').integers(0, 10**9, 4), T.seeded_rng(5, 'x').integers(0, 10**9, 4))
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match='seed'): T.derive_seed(bad, 'x')
+    x = torch.arange(100).float()[:, None]
+    a, _ = T._subsample(x, None, 10, 0, 'set a'); b, _ = T._subsample(x, None, 10, 0, 'set b')
+    assert len(a) == 10 and not torch.equal(a, b) and torch.equal(a, T._subsample(x, None, 10, 0, 'set a')[0])
+    assert T._subsample(x, None, None, 0, 'a')[0] is x and T._subsample(x, None, 200, 0, 'a')[0] is x
+
+def test_zoo_names_match_the_held_out_classes():
+    from trustbook import models
+    assert T.zoo_name('mnist') == 'lenet_mnist' and T.zoo_name('cifar10', held_out=True) == 'resnet_cifar7'
+    assert set(T.ZOO_NAMES.values()) <= set(models.ZOO)
+    assert tuple(models.ZOO['lenet_mnist_m235']['classes']) == tuple(c for c in range(10) if c not in T.MNIST_HELD_OUT)
+    cifar = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+    assert tuple(models.ZOO['resnet_cifar7']['classes']) == tuple(i for i, c in enumerate(cifar) if c not in T.CIFAR_HELD_OUT)
+    with pytest.raises(ValueError, match='no zoo model'): T.zoo_name('fsdd', held_out=True)
+    assert not hasattr(T, 'experiment_model') and not hasattr(T, 'domain_data')
+
+def test_coreset_and_reference_draws(fitted):
+    tl, z, y = fitted
+    assert tl.coreset_per_class() == {0: 30, 1: 30, 2: 30, 3: 30}
+    assert np.array_equal(tl.reference(25, 3), tl.reference(25, 3)) and not np.array_equal(tl.reference(25, 3), tl.reference(25, 4))
+    assert np.array_equal(tl.reference(25, T.seeded_rng(0, 'r')), tl.reference(25, T.seeded_rng(0, 'r')))
+    other = T.TrustLapse(coreset_frac=0.2, seed=1).fit_latents(z, y, y)
+    assert not torch.equal(other.coreset_index_, tl.coreset_index_)
+    assert torch.equal(T.TrustLapse(coreset_frac=0.2).fit_latents(z, y, y).coreset_index_, tl.coreset_index_)
+
+# --- intervals ----------------------------------------------------------------------------------------------------
+def _two_detectors(seed=0, n_in=200, n_out=150):
+    g = np.random.default_rng(seed)
+    a_in, a_out = g.normal(1, 1, n_in), g.normal(0, 1, n_out)
+    return a_in, a_out, a_in + g.normal(0, 1.5, n_in), a_out + g.normal(0, 1.5, n_out)
+
+def test_ci_over_seeds_agrees_with_metrics():
+    from trustbook import metrics as M
+    a_in, a_out, _, _ = _two_detectors()
+    r = T.ci_over_seeds({0: (a_in, a_out)}, n_boot=500, what=('x',))
+    bs = T.derive_seed(0, 'bootstrap', 'x')
+    q = M.metric_ci(a_in, a_out, 'auroc', 500, bs)
+    assert np.allclose([r['AUROC'], r['AUROC_lo'], r['AUROC_hi']], [100 * q['value'], 100 * q['lo'], 100 * q['hi']])
+    q = M.metric_ci(-a_out, -a_in, 'fpr@80', 500, bs)                   # FPR80: the shifted set is the positive class
+    assert np.allclose([r['FPR80'], r['FPR80_lo'], r['FPR80_hi']], [100 * q['value'], 100 * q['lo'], 100 * q['hi']])
+    m = T.paper_metrics(a_in, a_out)
+    assert np.allclose([r['AUROC'], r['AUPR'], r['FPR80']], [m['AUROC'], m['AUPR'], m['FPR80']])
+    assert np.isnan(r['AUROC_seed_sd'])
+    b_in, b_out, _, _ = _two_detectors(1)
+    two = T.ci_over_seeds({0: (a_in, a_out), 1: (b_in, b_out)}, n_boot=500, what=('x',))
+    assert two['AUROC'] == pytest.approx((m['AUROC'] + T.paper_metrics(b_in, b_out)['AUROC']) / 2)
+    assert two['AUROC_seed_sd'] > 0 and two['AUROC_lo'] < two['AUROC'] < two['AUROC_hi']
+
+def test_paired_and_contrast_over_seeds():
+    from trustbook import metrics as M
+    a_in, a_out, b_in, b_out = _two_detectors()
+    p = T.paired_over_seeds({0: (a_in, a_out, b_in, b_out)}, n_boot=500, what=('y',))
+    q = M.paired_ci(a_in, a_out, b_in, b_out, 'auroc', 500, T.derive_seed(0, 'bootstrap', 'y'))
+    assert np.allclose([p['a'], p['b'], p['diff'], p['lo'], p['hi']], [100 * q[k] for k in ('a', 'b', 'diff', 'lo', 'hi')])
+    assert p['lo'] > 0 and p['seeds'] == 1                              # the noisier detector B is worse
+    c = T.contrast_over_seeds([(1, {0: (a_in, a_out)}), (-1, {0: (b_in, b_out)})], n_boot=500, what=('y',))
+    assert c['diff'] == pytest.approx(p['diff']) and c['hi'] - c['lo'] > p['hi'] - p['lo']   # unpaired: wider
+    s = T.paired_over_seeds({0: (a_in, a_out, a_in, a_out), 1: (b_in, b_out, b_in, b_out)}, n_boot=200)
+    assert s['diff'] == s['lo'] == s['hi'] == 0 and s['seeds'] == 2

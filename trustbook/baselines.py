@@ -173,18 +173,22 @@ class MCDropout(Detector):
     name = 'Test-Time Dropout'
     STATS = ('variance', 'entropy', 'mutual_info')
     def __init__(self, model: nn.Module, n_passes: int = 20, stat: str = 'variance', p: float = 0.5, seed: int = 0,
-                 batch_size: int = 512):
+                 batch_size: int = 512, head_only: bool | None = None):
         if not (isinstance(n_passes, int) and n_passes >= 2): raise ValueError(f"n_passes must be an int >= 2, got {n_passes!r}")
         if stat not in self.STATS: raise ValueError(f"stat must be one of {self.STATS}, got {stat!r}")
         if not 0 < p < 1: raise ValueError(f"p must be in (0, 1), got {p}")
         self.model, self.n, self.stat, self.p, self.seed = check_model(model), n_passes, stat, p, seed
         self.batch_size, self.fitted = batch_size, True
         self.dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
+        self.head_only = _dropout_before_head(model, self.dropouts) if head_only is None else bool(head_only)
 
     @torch.no_grad()
     def samples(self, x) -> torch.Tensor:
         "Softmax outputs of the N stochastic passes, shape (N, batch, K)."
         x = as_input(x); m, dev = self.model, model_device(self.model)
+        if self.head_only:
+            S = _head_passes(self, x)
+            if S is not None: return S
         was = m.training; m.eval(); handle = None
         if self.dropouts:
             for d in self.dropouts: d.train()
@@ -210,6 +214,38 @@ class MCDropout(Detector):
             pm = P.mean(0); H = -(pm * pm.clamp_min(1e-300).log()).sum(1)
             u = H if self.stat == 'entropy' else H - (-(P * P.clamp_min(1e-300).log()).sum(2)).mean(0)
         return -u
+
+# %% ../nbs/10_baselines.ipynb #e5a1c0d1
+def _dropout_before_head(model, dropouts) -> bool:
+    "Whether every dropout of `model` is a plain `nn.Dropout` registered between its latent layer and its head."
+    lat, head = getattr(model, 'latent_layer', None), getattr(model, 'head', None)
+    if not (isinstance(lat, str) and isinstance(head, str) and lat and head): return False
+    pos = {name: i for i, (name, _) in enumerate(model.named_modules())}
+    where = {id(mod): i for i, (_, mod) in enumerate(model.named_modules())}
+    if lat not in pos or head not in pos: return False
+    return all(type(d) is nn.Dropout and pos[lat] < where[id(d)] < pos[head] for d in dropouts)
+
+@torch.no_grad()
+def _head_passes(mc, x):
+    "MC-dropout samples from one body pass and N head passes on dropped-out latents; None if the head does not reproduce the logits."
+    m = mc.model
+    z, logits = latents_of(m, x, batch_size=mc.batch_size)
+    head = find_layer(m, m.head)
+    was = head.training; head.eval()
+    try:
+        dev = model_device(m)
+        z = z.to(dev)
+        if not torch.allclose(head(z).float().cpu(), logits, rtol=1e-4, atol=1e-5): return None
+        ps = [d.p for d in mc.dropouts] or [mc.p]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(mc.seed)
+            out = []
+            for _ in range(mc.n):
+                h = z
+                for p in ps: h = F.dropout(h, p, training=True)
+                out.append(head(h).float().softmax(1).cpu())
+    finally: head.train(was)
+    return torch.stack(out)
 
 # %% ../nbs/10_baselines.ipynb #6277f643
 def all_baselines(model: nn.Module, energy: bool = False, **kw) -> dict[str, Detector]:

@@ -17,15 +17,16 @@ from scipy import special
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, check_model
+from .core import Detector, check_model, derive_seed, seeded_rng
 from .baselines import check_latents, latent_layer_of, latents_of
 
 # %% auto #0
-__all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE', 'TINY_OVERLAP',
-           'TINY_ROWS', 'GSC_DIGITS', 'coreset_indices', 'class_gaussians', 'TrustLapse', 'mannwhitney_sliding',
-           'sequential_score', 'SequentialMonitor', 'kmeans_1d', 'simulate_streams', 'stream_scores', 'tolerance_mask',
-           'drift_metrics', 'drift_protocol', 'paper_metrics', 'domain_data', 'experiment_model', 'shift_sets',
-           'semantic_sets', 'score_sets', 'bench_sequential', 'bench_latent']
+__all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE',
+           'TINY_OVERLAP', 'TINY_ROWS', 'GSC_DIGITS', 'PAPER_METRICS', 'coreset_indices', 'class_gaussians',
+           'TrustLapse', 'mannwhitney_sliding', 'sequential_score', 'SequentialMonitor', 'kmeans_1d',
+           'simulate_streams', 'stream_scores', 'tolerance_mask', 'drift_metrics', 'drift_protocol', 'paper_metrics',
+           'zoo_name', 'zoo_model', 'test_data', 'shift_sets', 'semantic_sets', 'score_sets', 'boot_metric',
+           'ci_over_seeds', 'paired_over_seeds', 'contrast_over_seeds', 'bench_sequential', 'bench_latent']
 
 # %% ../nbs/20_trust_lapse.ipynb #6f1b4c04
 def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2) -> np.ndarray:
@@ -33,7 +34,7 @@ def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2
     y = np.asarray(torch.as_tensor(y).cpu()) if not isinstance(y, np.ndarray) else y
     if y.ndim != 1 or len(y) == 0: raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
     if not 0 < frac <= 1: raise ValueError(f"coreset_frac must be in (0, 1], got {frac}")
-    rng = np.random.default_rng(seed); out = []
+    rng = seeded_rng(seed, 'coreset'); out = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         k = min(len(idx), max(int(min_per_class), int(round(frac * len(idx)))))
@@ -112,7 +113,7 @@ class TrustLapse(Detector):
         self.tau_ = 1.0; self.fitted = True
         # held-out pool (outside the coreset) for the distance scale and the reference window
         rest = np.setdiff1d(np.arange(len(z)), idx)
-        rng = np.random.default_rng(self.seed + 1)
+        rng = seeded_rng(self.seed, 'reference_pool')
         pool = rng.choice(rest, min(len(rest), self.n_ref_pool), replace=False) if len(rest) else idx
         pp = None if pred is None else torch.as_tensor(pred).long().cpu()[pool]
         self.tau_ = float(self.components(z[pool], pp)['dist'].median().clamp_min(1e-12))
@@ -165,12 +166,19 @@ class TrustLapse(Detector):
         z, logits = latents_of(self.model, x, self.layer, self.batch_size)
         return self.score_latents(z, logits.argmax(1))
 
-    def reference(self, size: int = 25, seed: int = 0) -> np.ndarray:
-        "A reference window: `size` latent-space scores of training samples drawn without replacement from the pool."
+    def reference(self, size: int = 25, seed=0) -> np.ndarray:
+        "A reference window: `size` scores of held-out training samples without replacement; `seed`: int or a Generator."
         if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
         pool = self.reference_pool_.numpy()
         if not 1 <= size <= len(pool): raise ValueError(f"reference size must be in [1, {len(pool)}] (the pool), got {size}")
-        return np.random.default_rng(seed).choice(pool, size, replace=False).astype(np.float64)
+        rng = seed if isinstance(seed, np.random.Generator) else seeded_rng(seed, 'reference')
+        return rng.choice(pool, size, replace=False).astype(np.float64)
+
+    def coreset_per_class(self) -> dict[int, int]:
+        "Number of coreset samples of each class {class: count} (a diagnostic: each class's covariance rests on these)."
+        if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
+        cl, n = torch.unique(self.coreset_y_, return_counts=True)
+        return {int(c): int(k) for c, k in zip(cl, n)}
 
     # --- explanation -----------------------------------------------------------------------------------------
     def explain(self, z, pred=None, k: int = 3) -> list[dict]:
@@ -359,7 +367,7 @@ def simulate_streams(n_in: int, n_out: int, n_streams: int = 1000, length: int =
     if n_in < 1 or n_out < 1: raise ValueError(f"both pools need samples, got n_in={n_in}, n_out={n_out}")
     if not (1 <= segment <= length): raise ValueError(f"segment must be in [1, length={length}], got {segment}")
     if not 0 <= p_shift <= 1: raise ValueError(f"p_shift must be in [0, 1], got {p_shift}")
-    rng = np.random.default_rng(seed); nseg = -(-length // segment)
+    rng = seeded_rng(seed, 'streams'); nseg = -(-length // segment)
     seg = rng.random((n_streams, nseg)) < p_shift
     shifted = np.repeat(seg, segment, 1)[:, :length]
     u = rng.random((n_streams, length))
@@ -427,39 +435,35 @@ def paper_metrics(trust_in, trust_out) -> dict[str, float]:
     return dict(AUROC=100 * auroc(y, mis), AUPR=100 * aupr(y, mis), FPR80=100 * fpr_at_tpr(y, mis, 0.8))
 
 DOMAINS = ('mnist', 'cifar10', 'fsdd')
+ZOO_NAMES = {('mnist', False): 'lenet_mnist', ('mnist', True): 'lenet_mnist_m235', ('cifar10', False): 'resnet_cifar10',
+             ('cifar10', True): 'resnet_cifar7', ('fsdd', False): 'm5_fsdd'}
 
-def _subsample(x, y, n, seed):
+def _subsample(x, y, n, seed, *what):
+    "At most `n` rows of `x` (and `y`), drawn without replacement by the generator of (seed, 'subsample', *what)."
     if n is None or n >= len(x): return x, y
-    idx = torch.as_tensor(np.sort(np.random.default_rng(seed).choice(len(x), n, replace=False)))
+    idx = torch.as_tensor(np.sort(seeded_rng(seed, 'subsample', *what).choice(len(x), n, replace=False)))
     return x[idx], (None if y is None else y[idx])
 
-def domain_data(domain: str, classes=None, max_train: int | None = None, max_eval: int | None = None, seed: int = 0):
-    "((x_train, y_train), (x_test, y_test)) of a domain, restricted to `classes` (relabelled 0..k-1) and subsampled."
+def zoo_name(domain: str, held_out: bool = False) -> str:
+    "The zoo entry of a domain's model (`held_out`: the encoder trained without the held-out classes)."
+    if (domain, bool(held_out)) not in ZOO_NAMES: raise ValueError(f"no zoo model for domain={domain!r}, held_out={held_out}; have {list(ZOO_NAMES)}")
+    return ZOO_NAMES[domain, bool(held_out)]
+
+def zoo_model(domain: str, profile: str = 'quick', seed: int = 0, held_out: bool = False, max_fit: int | None = None,
+              progress: bool = False) -> tuple[nn.Module, tuple]:
+    "(`models.trained` zoo model, its own training data (x, y) capped at `max_fit` by a seeded draw) for a domain."
+    from trustbook import models
+    name = zoo_name(domain, held_out)
+    model = models.trained(name, profile, seed, progress=progress)
+    x, y = models.zoo_data(name, 'train', models.recipe(name, profile)['max_train'])
+    return model, _subsample(x, y, max_fit, seed, 'fit', name)
+
+def test_data(domain: str, max_eval: int | None = None, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    "(x_test, y_test) of a domain (all classes), subsampled to `max_eval`."
     from trustbook import data
     if domain not in DOMAINS: raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-    (xtr, ytr), (xte, yte) = data.load(domain, 'train'), data.load(domain, 'test')
-    if classes is not None:
-        cl = torch.as_tensor(sorted(classes)); remap = torch.full((int(ytr.max()) + 1,), -1, dtype=torch.long)
-        remap[cl] = torch.arange(len(cl))
-        mtr, mte = torch.isin(ytr, cl), torch.isin(yte, cl)
-        xtr, ytr, xte, yte = xtr[mtr], remap[ytr[mtr]], xte[mte], remap[yte[mte]]
-    return _subsample(xtr, ytr, max_train, seed), _subsample(xte, yte, max_eval, seed + 1)
-
-def experiment_model(domain: str, seed: int = 0, classes=None, max_train: int | None = None, epochs: int = 2,
-                     cifar_width: float = 0.25, m5_channels=(128, 128, 256, 512), progress: bool = False):
-    "Train (or load from the cache) the domain's model; returns (model, (x_train, y_train))."
-    from trustbook import models
-    (xtr, ytr), _ = domain_data(domain, classes, max_train, None, seed)
-    k = int(ytr.max()) + 1
-    if domain == 'mnist':
-        net, hp = models.LeNet5(n_classes=k), dict(lr=1e-3, batch_size=128)
-    elif domain == 'cifar10':
-        net, hp = models.ResNet18Cifar(n_classes=k, width=cifar_width), dict(lr=2e-3, batch_size=128, augment='crop_flip', schedule='onecycle')
-    else:
-        net, hp = models.M5(n_classes=k, channels=tuple(m5_channels)), dict(lr=3e-3, batch_size=64, weight_decay=1e-4, augment='shift', schedule='onecycle')
-    torch.manual_seed(seed)
-    net = models.train(net, xtr, ytr, epochs=epochs, seed=seed, name=f'tl-{domain}', progress=progress, **hp)
-    return net, (xtr, ytr)
+    x, y = data.load(domain, 'test')
+    return _subsample(x, y, max_eval, seed, domain, 'test')
 
 def shift_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> dict[str, torch.Tensor]:
     "The shifted test sets of a domain (see the table above), each subsampled to `max_eval`."
@@ -471,7 +475,7 @@ def shift_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> dict[
         x, y = data.load('speech_commands', 'test'); kw = [i for i, c in enumerate(data.CLASSES['speech_commands']) if c != '_unknown_']
         out = {'speech_commands_keywords': x[torch.isin(y, torch.tensor(kw))]}
     else: raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-    return {k: _subsample(v, None, max_eval, seed + 2)[0] for k, v in out.items()}
+    return {k: _subsample(v, None, max_eval, seed, domain, k)[0] for k, v in out.items()}
 
 # %% ../nbs/20_trust_lapse.ipynb #8781a50e
 CIFAR_HELD_OUT = ('airplane', 'bird', 'dog')            # held out from training in the semantic CIFAR experiment
@@ -494,20 +498,21 @@ GSC_DIGITS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'ei
 def semantic_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> tuple[list | None, dict]:
     "(training classes or None, {set name: inputs}) for the semantic-sensitivity experiments of a domain."
     from trustbook import data
-    sub = lambda x: _subsample(x, None, max_eval, seed + 3)[0]
+    sub = lambda x, name: _subsample(x, None, max_eval, seed, domain, name)[0]
     if domain == 'fsdd':
-        _, (xte, _) = domain_data('fsdd', max_eval=max_eval, seed=seed)
+        xte, _ = test_data('fsdd', max_eval, seed)
         xk = shift_sets('fsdd', max_eval, seed)['speech_commands_keywords']
         x1, y1 = data.load('speech_commands_v001', 'all'); names = data.CLASSES['speech_commands_v001']
         dig = torch.tensor([names.index(d) for d in GSC_DIGITS])
-        return None, {'fsdd_test': xte, 'gsc_digits': sub(x1[torch.isin(y1, dig)]), 'gsc_keywords': xk}
+        return None, {'fsdd_test': xte, 'gsc_digits': sub(x1[torch.isin(y1, dig)], 'gsc_digits'), 'gsc_keywords': xk}
     if domain == 'mnist':
         xte, yte = data.load('mnist', 'test'); xn, yn = data.load('notmnist', 'test')
         like = torch.tensor([data.CLASSES['notmnist'].index(c) for c in NOTMNIST_DIGITLIKE])
         held = torch.isin(yte, torch.tensor(MNIST_HELD_OUT))
         return [c for c in range(10) if c not in MNIST_HELD_OUT], {
-            'mnist_test': sub(xte), 'mnist_test_m235': sub(xte[~held]), 'mnist_235': sub(xte[held]),
-            'notmnist_all': sub(xn), 'notmnist_not_digitlike': sub(xn[~torch.isin(yn, like)])}
+            'mnist_test': sub(xte, 'mnist_test'), 'mnist_test_m235': sub(xte[~held], 'mnist_test_m235'),
+            'mnist_235': sub(xte[held], 'mnist_235'), 'notmnist_all': sub(xn, 'notmnist_all'),
+            'notmnist_not_digitlike': sub(xn[~torch.isin(yn, like)], 'notmnist_not_digitlike')}
     if domain == 'cifar10':
         names = data.CLASSES['cifar10']; keep = [i for i, c in enumerate(names) if c not in CIFAR_HELD_OUT]
         xte, yte = data.load('cifar10', 'test'); xt, yt = data.load('tiny_imagenet', 'val')
@@ -515,11 +520,11 @@ def semantic_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> tu
         ids = lambda ws: torch.tensor([wn.index(w) for w in ws])
         ov_in = ids([w for c, ws in TINY_OVERLAP.items() if c not in CIFAR_HELD_OUT for w in ws])
         ov_held = ids([w for c, ws in TINY_OVERLAP.items() if c in CIFAR_HELD_OUT for w in ws])
-        sets = {'cifar7_test': sub(xte[torch.isin(yte, torch.tensor(keep))]),
-                'cifar_held_out': sub(xte[~torch.isin(yte, torch.tensor(keep))]),
-                'airplane (held out)': sub(xte[yte == names.index('airplane')]),
+        sets = {'cifar7_test': sub(xte[torch.isin(yte, torch.tensor(keep))], 'cifar7_test'),
+                'cifar_held_out': sub(xte[~torch.isin(yte, torch.tensor(keep))], 'cifar_held_out'),
+                'airplane (held out)': sub(xte[yte == names.index('airplane')], 'airplane (held out)'),
                 'tiny_overlapping_in': xt[torch.isin(yt, ov_in)], 'tiny_overlapping_held_out': xt[torch.isin(yt, ov_held)],
-                'tiny_no_overlap': sub(xt[~torch.isin(yt, torch.cat([ov_in, ov_held]))])}
+                'tiny_no_overlap': sub(xt[~torch.isin(yt, torch.cat([ov_in, ov_held]))], 'tiny_no_overlap')}
         for name, ws in TINY_ROWS.items(): sets[name] = xt[torch.isin(yt, ids(ws))]
         return keep, sets
     raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
@@ -527,14 +532,19 @@ def semantic_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> tu
 # %% ../nbs/20_trust_lapse.ipynb #95c1cc1b
 def score_sets(model: nn.Module, train: tuple, sets: dict, mc_passes: int = 20, coreset_frac: float = 0.02,
                seed: int = 0, variants: dict | None = None, baselines: bool = True, batch_size: int = 256,
-               progress: bool = True) -> dict:
+               progress: bool = True, skip_unfit: bool = False) -> dict:
     "Trust scores {set: {detector: tensor}} of TRUST-LAPSE (+ `variants`: name -> TrustLapse kwargs) and the baselines."
     from trustbook import baselines as B
     xtr, ytr = train
     ztr, ltr = latents_of(model, xtr, batch_size=batch_size)
     tls = {'TRUST-LAPSE': TrustLapse(coreset_frac=coreset_frac, seed=seed)}
     for name, kw in (variants or {}).items(): tls[name] = TrustLapse(**{'coreset_frac': coreset_frac, 'seed': seed, **kw})
-    for t in tls.values(): t.fit_latents(ztr, ytr, ltr.argmax(1))
+    skipped = {}
+    for tname, t in list(tls.items()):
+        try: t.fit_latents(ztr, ytr, ltr.argmax(1))
+        except ValueError as e:                                         # e.g. a coreset too small for its covariance
+            if tname == 'TRUST-LAPSE' or not skip_unfit: raise
+            skipped[tname] = str(e); del tls[tname]
     maha = B.Mahalanobis().fit_latents(ztr, ytr)
     soft = [B.MSP(model), B.Entropy(model), B.KLUniform(model)]
     odin, mc = B.ODIN(model, batch_size=batch_size), B.MCDropout(model, n_passes=mc_passes, seed=seed, batch_size=batch_size)
@@ -547,8 +557,52 @@ def score_sets(model: nn.Module, train: tuple, sets: dict, mc_passes: int = 20, 
             r['ODIN'] = odin.score(x); r['Test-Time Dropout'] = mc.score(x)
         for tname, t in tls.items(): r[tname] = t.score_latents(z, pred)
         out[name] = {k: v.double() for k, v in r.items()}
-    out['_detectors'] = tls
+    out['_detectors'], out['_skipped'] = tls, skipped
     return out
+
+# %% ../nbs/20_trust_lapse.ipynb #b7c1a002
+PAPER_METRICS = {'AUROC': ('auroc', False), 'AUPR': ('aupr_out', False), 'FPR80': ('fpr@80', True)}
+
+def boot_metric(trust_in, trust_out, metric: str = 'AUROC', n_boot: int = 1000, seed: int = 0):
+    "(value, replicates) of a paper metric (`PAPER_METRICS`) or a `metrics.METRICS` name, by `metrics.bootstrap_metric`."
+    from trustbook import metrics as M
+    name, swap = PAPER_METRICS.get(metric, (metric, False))
+    a = np.asarray(torch.as_tensor(trust_in).double())
+    b = np.asarray(torch.as_tensor(trust_out).double())
+    return M.bootstrap_metric(-b, -a, name, n_boot, seed) if swap else M.bootstrap_metric(a, b, name, n_boot, seed)
+
+def ci_over_seeds(runs: dict, metrics=('AUROC', 'AUPR', 'FPR80'), n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
+    "Flat {m, m_lo, m_hi, m_seed_sd} per metric, pooled over `runs` = {seed: (trust_in, trust_out)}; `scale` 100 = percent."
+    from trustbook import metrics as M
+    out = {}
+    for m in metrics:
+        r = M.pool_seeds([boot_metric(a, b, m, n_boot, derive_seed(s, 'bootstrap', *what)) for s, (a, b) in runs.items()])
+        out.update({m: scale * r['value'], f'{m}_lo': scale * r['lo'], f'{m}_hi': scale * r['hi'], f'{m}_seed_sd': scale * r['seed_sd']})
+    return out
+
+
+# %% ../nbs/20_trust_lapse.ipynb #b7c1a004
+def paired_over_seeds(runs: dict, metric: str = 'AUROC', n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
+    "A - B on the same samples, `runs` = {seed: (in_a, out_a, in_b, out_b)}: dict(a, b, diff, lo, hi, seeds)."
+    from trustbook import metrics as M
+    per, va, vb = [], [], []
+    for s, (ia, oa, ib, ob) in runs.items():
+        bs = derive_seed(s, 'bootstrap', *what)
+        (a, ra), (b, rb) = boot_metric(ia, oa, metric, n_boot, bs), boot_metric(ib, ob, metric, n_boot, bs)
+        per.append((a - b, ra - rb)); va.append(a); vb.append(b)
+    r = M.pool_seeds(per)
+    return dict(a=scale * float(np.mean(va)), b=scale * float(np.mean(vb)), diff=scale * r['value'], lo=scale * r['lo'],
+                hi=scale * r['hi'], seeds=len(runs))
+
+def contrast_over_seeds(terms: list, metric: str = 'AUROC', n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
+    "sum_k w_k metric(in_k, out_k), terms = [(w_k, {seed: (in_k, out_k)})], each bootstrapped independently: dict(diff, lo, hi, seeds)."
+    from trustbook import metrics as M
+    seeds = list(terms[0][1]); per = []
+    for s in seeds:
+        parts = [(w, *boot_metric(*runs[s], metric, n_boot, derive_seed(s, 'bootstrap', *what, k))) for k, (w, runs) in enumerate(terms)]
+        per.append((sum(w * v for w, v, _ in parts), sum(w * r for w, _, r in parts)))
+    r = M.pool_seeds(per)
+    return dict(diff=scale * r['value'], lo=scale * r['lo'], hi=scale * r['hi'], seeds=len(seeds))
 
 # %% ../nbs/20_trust_lapse.ipynb #4600e572
 def _timeit(fn, repeat=5):
