@@ -56,7 +56,8 @@ def test_scores_validated():
 def test_model_and_input_checks():
     m = _net(); assert core.check_model(m) is m
     with pytest.raises(ValueError, match='model must be a torch nn.Module, got str'): core.check_model('net')
-    assert core.as_input(torch.ones(2, 3, dtype=torch.uint8)).dtype == torch.float32
+    with pytest.raises(TypeError, match=r'x.float\(\) / 255'): core.as_input(torch.ones(2, 3, dtype=torch.uint8))   # policy: refused
+    assert core.as_input(torch.ones(2, 3, dtype=torch.float64)).dtype == torch.float32
     with pytest.raises(ValueError, match='empty batch'): core.as_input(torch.zeros(0, 4))
     with pytest.raises(ValueError, match='NaN or infinite'): core.as_input(torch.tensor([[1.0, float('inf')]]))
 

@@ -6,7 +6,7 @@ Docs: https://trustbook.github.io/trustbook/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #fedbb54d
 from __future__ import annotations
-import contextlib, difflib, hashlib, io, json, os, random, tempfile
+import contextlib, difflib, hashlib, io, json, os, random, re, sys, tempfile, time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -19,10 +19,11 @@ from tqdm.auto import tqdm
 from . import config
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'cache_path',
-           'save_cached', 'load_cached', 'file_lock', 'cached', 'derive_seed', 'seeded_rng', 'seeded_generator',
-           'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores',
-           'Detector', 'FunctionDetector', 'check_model', 'as_input']
+__all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'remove_orphans',
+           'cache_path', 'CacheCorrupt', 'digest_path', 'write_verified', 'check_digest', 'read_verified',
+           'save_cached', 'load_cached', 'write_digest', 'file_lock', 'cached', 'derive_seed', 'seeded_rng',
+           'seeded_generator', 'check_model', 'as_input', 'check_labels', 'iter_batches', 'n_items', 'find_layer',
+           'Capture', 'model_device', 'capture_activations', 'check_scores', 'Detector', 'FunctionDetector']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -32,9 +33,18 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     torch.use_deterministic_algorithms(True, warn_only=True)
     return torch.Generator().manual_seed(int(seed))
 
+def _devices() -> list[str]:
+    cuda = [f'cuda:{i}' for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    mps = ['mps'] if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available() else []
+    return ['cpu'] + (['cuda'] if cuda else []) + cuda + mps
+
 def get_device(dev: str | torch.device | None = None) -> torch.device:
-    "The torch device from an explicit value, `TRUSTBOOK_DEVICE`, or `settings.ini` ('auto' = cuda if present)."
-    return torch.device(dev) if isinstance(dev, torch.device) else torch.device(config.device(dev))
+    "The torch device from an explicit value, `TRUSTBOOK_DEVICE`, or `settings.ini` ('auto' = cuda if present); checked to exist."
+    try: d = dev if isinstance(dev, torch.device) else torch.device(config.device(dev))
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"unknown device {dev!r}; valid choices here: {_devices() + ['auto']}") from None
+    ok = d.type == 'cpu' or (str(d) in _devices())
+    if not ok: raise ValueError(f"device {str(d)!r} is not available on this machine; valid choices here: {_devices() + ['auto']}")
+    return d
 
 # %% ../nbs/00_core.ipynb #f190d845
 @contextlib.contextmanager
@@ -52,9 +62,9 @@ def global_rng_preserved():
 # %% ../nbs/00_core.ipynb #fc42bb95
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = 'wb'):
-    "Open a temporary file beside `path`; rename it over `path` only if the block succeeds."
+    "Open a temporary file beside `path` (named with this pid); rename it over `path` only if the block succeeds."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.pid{os.getpid()}.', suffix='.tmp')
     try:
         with os.fdopen(fd, mode) as f:
             yield f
@@ -71,23 +81,98 @@ def hash_key(*parts, n: int = 16) -> str:
     s = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
+# %% ../nbs/00_core.ipynb #b1e7c0a1
+_TMP = re.compile(r'^\..+?(?:\.pid(\d+))?\.[A-Za-z0-9_]{8}\.tmp$')   # atomic_write's names (old ones have no pid)
+_SWEPT: set[str] = set()
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid(): return True
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: return True             # exists, owned by another user
+    return True
+
+def remove_orphans(folder: str | os.PathLike, max_age: float = 86400.0) -> list[Path]:
+    "Delete `atomic_write` temporary files under `folder` whose writer's pid is not alive, or older than `max_age` seconds."
+    removed, now = [], time.time()
+    for d, _, files in os.walk(folder):
+        for f in files:
+            m = _TMP.match(f)
+            if m is None: continue
+            p = Path(d)/f
+            with contextlib.suppress(FileNotFoundError):
+                if now - p.stat().st_mtime > max_age or (m.group(1) and not _pid_alive(int(m.group(1)))):
+                    p.unlink(); removed.append(p)
+    if removed: print(f"trustbook: removed {len(removed)} orphaned temporary file(s) under {folder}", file=sys.stderr)
+    return removed
+
 def cache_path(*parts: str, cache=None) -> Path:
-    "A path under the cache folder (see `config.cache_dir`)."
-    return config.cache_dir(cache).joinpath(*parts)
+    "A path under the cache folder (see `config.cache_dir`); the first call per folder removes orphaned temporary files."
+    root = config.cache_dir(cache)
+    if str(root) not in _SWEPT:
+        _SWEPT.add(str(root)); remove_orphans(root)
+    return root.joinpath(*parts)
 
-def save_cached(obj, path: str | os.PathLike) -> Path:
-    "Atomically `torch.save` tensors/arrays/containers to `path`."
-    buf = io.BytesIO(); torch.save(obj, buf)
-    with atomic_write(path) as f: f.write(buf.getbuffer())
-    return Path(path)
+# %% ../nbs/00_core.ipynb #b1e7c0a3
+class CacheCorrupt(ValueError):
+    "A cache file whose sha256 differs from the one recorded beside it (`expected` is None when none is recorded)."
+    def __init__(self, path, expected: str | None, got: str | None, reason: str | None = None):
+        self.path, self.expected, self.got = Path(path), expected, got
+        what = reason or (f"no digest is recorded ({self.path.name}.sha256 is missing)" if expected is None
+                          else f"its sha256 is {got} but {self.path.name}.sha256 records {expected}")
+        super().__init__(f"cache file {self.path} is corrupted or cannot be verified: {what}")
 
-def load_cached(path: str | os.PathLike):
-    "Load what `save_cached` wrote, with `weights_only=True` (no code execution)."
+_VERIFIED: set = set()       # (path, size, mtime_ns) of files verified in this process (memory-mapped loads)
+
+def digest_path(path: str | os.PathLike) -> Path: return Path(f'{path}.sha256')
+
+def write_verified(data: bytes, path: str | os.PathLike) -> Path:
+    "Atomically write `data` to `path`, then its sha256 to `<path>.sha256`."
+    path = Path(path)
+    with atomic_write(path) as f: f.write(data)
+    with atomic_write(digest_path(path), 'w') as f: f.write(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+    return path
+
+def check_digest(path: str | os.PathLike, data: bytes | None = None) -> None:
+    "Raise `CacheCorrupt` unless the sha256 of `path` (or of its bytes `data`) equals the one recorded beside it."
+    path, dp = Path(path), digest_path(path)
+    expected = dp.read_text().split()[0] if dp.is_file() and dp.read_text().split() else None
+    if data is None:
+        with open(path, 'rb') as f: got = hashlib.file_digest(f, 'sha256').hexdigest()
+    else: got = hashlib.sha256(data).hexdigest()
+    if expected != got: raise CacheCorrupt(path, expected, got)
+
+# %% ../nbs/00_core.ipynb #b1e7c0a4
+def read_verified(path: str | os.PathLike) -> bytes:
+    "The bytes of `path` after checking them against `<path>.sha256` (`CacheCorrupt` otherwise)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no cache file at {path}")
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"cache file {path} is corrupted or not a trustbook cache ({e}); delete it to rebuild") from e
+    data = path.read_bytes(); check_digest(path, data)
+    return data
 
+def save_cached(obj, path: str | os.PathLike) -> Path:
+    "Atomically `torch.save` tensors/arrays/containers to `path`, with its sha256 in `<path>.sha256`."
+    buf = io.BytesIO(); torch.save(obj, buf)
+    return write_verified(buf.getvalue(), path)
+
+def load_cached(path: str | os.PathLike, mmap: bool = False):
+    "Load what `save_cached` wrote (`weights_only=True`) after checking its sha256; `mmap` loads are verified once per process."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no cache file at {path}")
+    st = path.stat(); ident = (str(path), st.st_size, st.st_mtime_ns)
+    if mmap and ident not in _VERIFIED: check_digest(path); _VERIFIED.add(ident)
+    try: return torch.load(path if mmap else io.BytesIO(read_verified(path)), map_location='cpu', weights_only=True, mmap=mmap or None)
+    except CacheCorrupt: raise
+    except Exception as e: raise CacheCorrupt(path, None, None, f"torch.load failed ({type(e).__name__}: {e})") from e
+
+def write_digest(path: str | os.PathLike) -> Path:
+    "Record the sha256 of an existing file you trust (e.g. a cache written before checksums) in `<path>.sha256`."
+    path = Path(path)
+    with open(path, 'rb') as f: h = hashlib.file_digest(f, 'sha256').hexdigest()
+    with atomic_write(digest_path(path), 'w') as f: f.write(f"{h}  {path.name}\n")
+    return digest_path(path)
+
+# %% ../nbs/00_core.ipynb #b1e7c0a5
 @contextlib.contextmanager
 def file_lock(path: str | os.PathLike):
     "Hold an exclusive advisory lock on `path`.lock while the block runs (POSIX `flock`; no lock where unavailable)."
@@ -100,10 +185,12 @@ def file_lock(path: str | os.PathLike):
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 def cached(path: str | os.PathLike, compute: Callable[[], object], refresh: bool = False):
-    "Return the object cached at `path`, computing and saving it first if absent (or if `refresh`); one process computes at a time."
+    "The object cached at `path`, computed and saved first if absent, damaged (said on stderr) or `refresh`; one process computes at a time."
     path = Path(path)
     with file_lock(path):
-        if path.is_file() and not refresh: return load_cached(path)
+        if path.is_file() and not refresh:
+            try: return load_cached(path)
+            except CacheCorrupt as e: print(f"trustbook: {e}; computing it again", file=sys.stderr)
         obj = compute(); save_cached(obj, path); return obj
 
 # %% ../nbs/00_core.ipynb #9143e6bb
@@ -121,10 +208,50 @@ def seeded_generator(seed: int, *what) -> torch.Generator:
     "A CPU torch generator for the draw named by `what` (see `derive_seed`)."
     return torch.Generator().manual_seed(derive_seed(seed, *what))
 
+# %% ../nbs/00_core.ipynb #fa11f52b
+def check_model(model) -> nn.Module:
+    "Return `model` unchanged if it is a torch `nn.Module`; otherwise raise a `ValueError` naming the type it got."
+    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    return model
+
+def as_input(x, name: str = 'x') -> torch.Tensor:
+    "`x` as a non-empty, finite float32 tensor (the input policy: uint8 and other integers refused, float64 converted)."
+    try: x = torch.as_tensor(x)
+    except (TypeError, ValueError, RuntimeError) as e: raise TypeError(f"{name} must be a tensor or array of floats, got {type(x).__name__} ({e})") from None
+    if x.dtype == torch.uint8: raise TypeError(f"{name} is uint8; images must be floats in [0, 1]: convert with x.float() / 255")
+    if not x.is_floating_point(): raise TypeError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}")
+    if x.dtype != torch.float32: x = x.float()
+    if x.dim() == 0: raise ValueError(f"{name} must be a batch (first dimension = samples), got a scalar")
+    if len(x) == 0: raise ValueError(f"{name}: got an empty batch of inputs")
+    bad = int((~torch.isfinite(x)).sum())
+    if bad: raise ValueError(f"{name} contains {bad} NaN or infinite values")
+    return x
+
+def check_labels(y, n_classes: int | None, name: str = 'y', n: int | None = None) -> torch.Tensor:
+    "`y` as a 1-D int64 tensor of class labels in `[0, n_classes)` (integral floats accepted), `n` long when given."
+    try: y = torch.as_tensor(y)
+    except (TypeError, ValueError, RuntimeError) as e: raise TypeError(f"{name} must be a tensor or array of integer labels, got {type(y).__name__} ({e})") from None
+    if not (y.is_floating_point() or y.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    if y.dim() != 1: raise ValueError(f"{name} must be 1-D (one label per sample), got shape {tuple(y.shape)}")
+    if n is not None and len(y) != n: raise ValueError(f"{name} has {len(y)} labels for {n} inputs")
+    if y.is_floating_point():
+        bad = ~(torch.isfinite(y) & (y == y.round()))
+        if bad.any(): raise ValueError(f"{name} must hold integer class labels; {int(bad.sum())} are not whole numbers (first: {y[bad][0].item()!r})")
+    y = y.long()
+    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1):
+        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    out = (y < 0) | (y >= n_classes) if n_classes is not None else y < 0
+    where = f"outside [0, {n_classes})" if n_classes is not None else "negative (class labels are 0, 1, 2, ...)"
+    if out.any(): raise ValueError(f"{name} has {int(out.sum())} labels {where} (first: {y[out][0].item()})")
+    return y
+
 # %% ../nbs/00_core.ipynb #5c04dd33
 def iter_batches(data, batch_size: int = 256, labels=None):
-    "Yield `(x, y)` batches from a tensor (with optional `labels`), a `(x, y)` tuple, a Dataset or a DataLoader."
-    if isinstance(data, (tuple, list)) and len(data) == 2 and torch.is_tensor(data[0]): data, labels = data
+    "Yield `(x, y)` batches from a tensor or NumPy array (with optional `labels`), a `(x, y)` tuple, a Dataset or a DataLoader."
+    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]): data, labels = data
+    if isinstance(data, np.ndarray): data = torch.as_tensor(data)       # batched like a tensor, not walked row by row
+    if isinstance(labels, np.ndarray): labels = torch.as_tensor(labels)
     if torch.is_tensor(data):
         if labels is not None and len(labels) != len(data):
             raise ValueError(f"got {len(data)} inputs but {len(labels)} labels")
@@ -140,10 +267,12 @@ def iter_batches(data, batch_size: int = 256, labels=None):
         return
     raise TypeError(f"cannot iterate batches over {type(data).__name__}")
 
+def _is_array(a) -> bool: return torch.is_tensor(a) or isinstance(a, np.ndarray)
+
 def n_items(data) -> int | None:
     "Number of samples in `data` when known (for progress bars)."
-    if isinstance(data, (tuple, list)) and len(data) == 2 and torch.is_tensor(data[0]): return len(data[0])
-    if torch.is_tensor(data) or isinstance(data, torch.utils.data.Dataset): return len(data)
+    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]): return len(data[0])
+    if _is_array(data) or isinstance(data, torch.utils.data.Dataset): return len(data)
     if isinstance(data, torch.utils.data.DataLoader): return len(data.dataset)
     return None
 
@@ -219,7 +348,7 @@ def capture_activations(model: nn.Module, data, layers: str | Sequence[str], wha
         with Capture(model, layers, what, reduce) as cap:
             for x, y in tqdm(iter_batches(data, batch_size, labels), desc=desc, disable=not progress,
                              total=None if n_items(data) is None else -(-n_items(data)//batch_size), leave=False):
-                logits.append(model(x.to(dev)).detach().cpu())
+                logits.append(model(as_input(x, 'data').to(dev)).detach().cpu())   # the input policy (float32, finite)
                 if y is not None: ys.append(torch.as_tensor(y))
             out = cap.result()
     finally: model.train(was_training)
@@ -273,17 +402,3 @@ class FunctionDetector(Detector):
     def __init__(self, fn: Callable, name: str, mistrust: bool = False):
         self.fn, self.name, self.sign, self.fitted = fn, name, (-1.0 if mistrust else 1.0), True
     def _score(self, x): return self.sign * torch.as_tensor(self.fn(x)).float()
-
-# %% ../nbs/00_core.ipynb #fa11f52b
-def check_model(model) -> nn.Module:
-    "Return `model` unchanged if it is a torch `nn.Module`; otherwise raise a `ValueError` naming the type it got."
-    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
-    return model
-
-def as_input(x) -> torch.Tensor:
-    "`x` as a non-empty, finite, floating-point tensor (integer dtypes become float32; float tensors are returned as is)."
-    x = torch.as_tensor(x)
-    if not x.is_floating_point(): x = x.float()
-    if len(x) == 0: raise ValueError("got an empty batch of inputs")
-    if not torch.isfinite(x).all(): raise ValueError("inputs contain NaN or infinite values")
-    return x

@@ -7,7 +7,7 @@ Docs: https://trustbook.github.io/trustbook/counterfeits.html.md"""
 
 # %% ../nbs/40_counterfeits.ipynb #fc0f3bc0
 from __future__ import annotations
-import contextlib, hashlib
+import contextlib, hashlib, math, sys
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Sequence
 
@@ -192,11 +192,19 @@ class InversionConfig:
 
     def __post_init__(self):
         if self.conditioning not in CONDITIONINGS: raise ValueError(f"unknown conditioning {self.conditioning!r}; use one of {CONDITIONINGS}")
+        for k in ('alpha', 'beta', 'gamma', 'delta', 'tau', 'lr'):     # `nan < 0` is False: check finiteness first
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+                raise ValueError(f"{k} must be a finite number, got {v!r}")
         for k in ('alpha', 'beta', 'gamma', 'delta'):
             if getattr(self, k) < 0: raise ValueError(f"loss weight {k} must be non-negative, got {getattr(self, k)}")
         if self.alpha + self.beta <= 0: raise ValueError("alpha + beta must be positive: without a confidence term nothing is inverted")
         for k in ('steps', 'batch_size', 'z_dim', 'width'):
-            if int(getattr(self, k)) < 1: raise ValueError(f"{k} must be a positive integer, got {getattr(self, k)}")
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
+        if len(self.betas) != 2 or not all(math.isfinite(b) and 0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+        if not (math.isfinite(self.dropout) and 0 <= self.dropout < 1): raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if self.batch_size < 2: raise ValueError("batch_size must be at least 2 (batch norm and the diversity terms need pairs)")
         if self.tau <= 0 or self.lr <= 0: raise ValueError(f"tau and lr must be positive, got {self.tau}, {self.lr}")
         object.__setattr__(self, 'betas', tuple(float(b) for b in self.betas))
@@ -235,9 +243,11 @@ def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int],
     G.config, G.cache_file, G.seed, G.stream = cfg, path, int(seed), str(stream)
     with core.file_lock(path) if cache else contextlib.nullcontext():   # a parallel run waits, then loads
         if cache and path.is_file() and not refresh:
-            blob = load_cached(path)
-            G.load_state_dict(blob['state_dict']); G.history = blob['history']
-            return G.eval()
+            try: blob = load_cached(path)
+            except core.CacheCorrupt as e: print(f"trustbook: {e}; training the generator again", file=sys.stderr)
+            else:
+                G.load_state_dict(blob['state_dict']); G.history = blob['history']
+                return G.eval()
         G.history = _fit_generator(G, classifier, n_classes, cfg, int(seed), str(stream), feature_layer, progress, dev)
         if cache: save_cached(dict(state_dict=G.state_dict(), history=G.history, config=asdict(cfg)), path)
     return G.eval()
@@ -261,6 +271,10 @@ def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, p
                 z = torch.randn(cfg.batch_size, cfg.z_dim, generator=gens['latent'])
                 y, c, z = y.to(dev), c.to(dev), z.to(dev)
                 loss, parts = inversion_loss(classifier, G(z, c), c, y, cfg, feature_layer)
+                if not math.isfinite(parts['loss']):
+                    raise RuntimeError(f"generator training stopped at step {step + 1}: the inversion loss became {parts['loss']} "
+                                       f"({', '.join(f'{k}={v:.4g}' for k, v in parts.items())}); nothing was cached; "
+                                       f"check that the classifier gives finite outputs, or lower lr (now {cfg.lr})")
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
                 for k, v in parts.items(): hist[k].append(v)
                 if step % 25 == 0: bar.set_postfix(loss=f"{parts['loss']:.3f}", conf=f"{parts['conf']:.3f}")

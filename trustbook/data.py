@@ -407,11 +407,11 @@ def _decoded(name: str, split: str, root=None, download: bool = False):
     key = _source_key(name, kind, where)
     path = _cache_file(name, split, key)
     if path.is_file():
-        try:
-            d = torch.load(path, map_location='cpu', weights_only=True, mmap=True)   # memory-mapped: max_n reads only what it needs
+        try:     # memory-mapped (max_n reads only what it needs); the sha256 is checked once per process
+            d = core.load_cached(path, mmap=True)
             return d['x'], d['y'].clone(), d['extra']
-        except Exception as e:   # a damaged cache file is rebuilt from the (checksummed) source
-            print(f"cache file {path} is unreadable ({type(e).__name__}); decoding {name} again", file=sys.stderr)
+        except (core.CacheCorrupt, KeyError, TypeError) as e:   # a damaged cache file is rebuilt from the (checksummed) source
+            print(f"trustbook: {e}; decoding {name} again", file=sys.stderr)
     splits = _decode(name, kind, where, download)
     if split not in splits: raise ValueError(f"{name} has no stored split {split!r}; it has {sorted(splits)}")
     for s, (x, y, extra) in splits.items():
@@ -455,7 +455,7 @@ def load(name: str, split: str | None = None, root=None, download: bool = False,
     c = card(name); splits = _splits(name)
     split = split or ('train' if 'train' in splits else splits[0])
     if split not in splits: raise ValueError(f"{name} has no split {split!r}; choose one of {splits}")
-    if max_n is not None and (not isinstance(max_n, (int, np.integer)) or max_n < 1):
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1):
         raise ValueError(f"max_n must be a positive int or None, got {max_n!r}")
     if name == 'digits': x, y = _digits(split)
     else:
@@ -490,9 +490,8 @@ class HeldOut:
 
 def held_out_split(x: torch.Tensor, y: torch.Tensor, classes) -> HeldOut:
     "Split `(x, y)` into the classes not in `classes` (InD, renumbered) and those in `classes` (held out)."
-    y = torch.as_tensor(y)
-    if len(x) != len(y): raise ValueError(f"got {len(x)} inputs but {len(y)} labels")
-    out = sorted({int(c) for c in classes}); present = sorted(set(y.tolist()))
+    y = core.check_labels(y, None, 'y', n=len(x))          # a -1 is refused, never remapped to the top class
+    out = sorted(set(core.check_labels(list(classes), None, 'classes').tolist())); present = sorted(set(y.tolist()))
     if not out: raise ValueError("no classes to hold out")
     if bad := [c for c in out if c not in present]: raise ValueError(f"classes {bad} do not occur in y (labels present: {present})")
     keep = [c for c in present if c not in out]

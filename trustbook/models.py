@@ -6,7 +6,7 @@ Docs: https://trustbook.github.io/trustbook/models.html.md"""
 
 # %% ../nbs/03_models.ipynb #f93f760b
 from __future__ import annotations
-import hashlib, json, math, time
+import hashlib, json, math, sys, time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Sequence
@@ -347,6 +347,12 @@ def _check_labels(model, y):
     if (y < 0).any(): raise ValueError(f"labels must be >= 0; got {int((y < 0).sum())} negative (unlabelled?) labels")
     if k is not None and (y >= k).any(): raise ValueError(f"labels go up to {int(y.max())} but the model has {k} classes")
 
+def _diverged(loss: float, out: torch.Tensor, epoch: int, step: int, lr) -> str:
+    "Why training stopped: the inputs were checked before training, so the model's outputs or the loss went non-finite."
+    what = "the model's outputs (logits) became non-finite" if not torch.isfinite(out).all() else f"the loss became {loss}"
+    return (f"training diverged at step {step + 1} (epoch {epoch + 1}): {what}, although the inputs are finite (checked "
+            f"before training); lower lr (now {lr}); nothing was cached")
+
 def _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay, label_smoothing):
     if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -385,18 +391,21 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2
     `eval_data=(x, y)` records the accuracy on it after every epoch (it does not change the weights or the key;
     its time is left out of `train_seconds`, not out of `cpu_seconds`)."""
     _check_xy(x, y); _check_labels(model, y)
+    x = core.as_input(x, 'x')                                   # finite, float32 (float64 converted)
     _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay, label_smoothing)
-    if eval_data is not None: _check_xy(*eval_data, name='eval_data')
+    if eval_data is not None: _check_xy(*eval_data, name='eval_data'); eval_data = (core.as_input(eval_data[0], 'eval_data'), eval_data[1])
     hp = dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
               weight_decay=weight_decay, schedule=schedule, augment=augment, label_smoothing=label_smoothing, seed=seed)
     spec = model_spec(model)
     key = core.hash_key(spec, fingerprint(x, y), hp)
     path = core.cache_path('models', f"{name or type(model).__name__}-{key}.pt", cache=cache_root)
     if cache and path.is_file() and not refresh:
-        ck = core.load_cached(path)
-        model.load_state_dict(ck['state_dict']); model.eval()
-        model.train_info = {**ck['info'], 'cached': True, 'path': str(path)}
-        return model
+        try: ck = core.load_cached(path)
+        except core.CacheCorrupt as e: print(f"trustbook: {e}; training it again", file=sys.stderr)
+        else:
+            model.load_state_dict(ck['state_dict']); model.eval()
+            model.train_info = {**ck['info'], 'cached': True, 'path': str(path)}
+            return model
 
     g = core.seed_everything(seed)
     dev = core.model_device(model)
@@ -416,17 +425,17 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2
         model.train()
         perm = torch.randperm(n, generator=g)[:per_epoch * batch_size if n > batch_size else n]
         tot_loss, correct, seen = 0.0, 0, 0
-        for idx in perm.split(batch_size):
+        for b, idx in enumerate(perm.split(batch_size)):
             xb, yb = x[idx], y[idx]
             if aug is not None: xb = aug(xb, g)
             xb, yb = xb.to(dev), yb.to(dev)
             out = model(xb)
             loss = F.cross_entropy(out, yb, label_smoothing=label_smoothing)
+            if not math.isfinite(lv := loss.item()): raise RuntimeError(_diverged(lv, out, ep, ep * per_epoch + b, lr))
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             if sched is not None: sched.step()
-            tot_loss += loss.item() * len(idx); correct += (out.argmax(1) == yb).sum().item(); seen += len(idx)
+            tot_loss += lv * len(idx); correct += (out.argmax(1) == yb).sum().item(); seen += len(idx)
             bar.update(1); bar.set_postfix(epoch=ep + 1, loss=f"{tot_loss / seen:.3f}")
-        if not math.isfinite(tot_loss): raise RuntimeError(f"training diverged (loss is {tot_loss}) in epoch {ep + 1}; lower lr (now {lr})")
         rec = dict(epoch=ep + 1, loss=tot_loss / seen, train_acc=correct / seen, seconds=time.time() - t0 - t_eval)
         if eval_data is not None:
             te = time.time(); rec['eval_acc'] = accuracy(model, *eval_data); t_eval += time.time() - te
@@ -434,6 +443,8 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2
         if progress: bar.write(f"epoch {ep + 1}/{epochs}: " + ', '.join(f"{k} {v:.4g}" for k, v in rec.items() if k != 'epoch'))
     bar.close()
     model.eval()
+    if bad := [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]:
+        raise RuntimeError(f"training left non-finite weights in {bad[:4]}; the model is not cached")
     info = dict(key=key, name=name or type(model).__name__, hparams=hp, n_train=n, history=history,
                 train_seconds=time.time() - t0 - t_eval, cpu_seconds=time.process_time() - c0, eval_seconds=t_eval, torch=str(torch.__version__), threads=torch.get_num_threads())
     if cache: core.save_cached(dict(state_dict=model.state_dict(), info=info), path)
@@ -550,6 +561,8 @@ def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=Non
     "`(x, y)` of zoo entry `name`'s dataset split, restricted to the entry's `classes` (relabelled 0..k-1 in order)."
     from trustbook import data      # imported here: the zoo's data layer is only needed when training
     e = _entry(name)
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1):
+        raise ValueError(f"max_n must be a positive int or None, got {max_n!r}")
     classes = e.get('classes')
     if classes is None: return data.load(e['dataset'], split, root=root, max_n=max_n)
     x, y = data.load(e['dataset'], split, root=root)
@@ -560,6 +573,19 @@ def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=Non
     return (x, y) if max_n is None else (x[:max_n], y[:max_n])
 
 def _load(name: str, split: str, max_n=None, root=None): return zoo_data(name, split, max_n, root)
+
+def _read_index(p: Path) -> dict:
+    "The zoo index record at `p` ({} when absent; a damaged or unverifiable one is reported on stderr and ignored)."
+    if not p.is_file(): return {}
+    try:
+        rec = json.loads(core.read_verified(p))
+        if not isinstance(rec, dict): raise ValueError(f"expected a JSON object, got {type(rec).__name__}")
+        return rec
+    except (core.CacheCorrupt, ValueError, UnicodeDecodeError) as e:
+        print(f"trustbook: zoo index {p} is damaged ({e}); ignoring it (trained() rewrites it)", file=sys.stderr)
+        return {}
+
+def _write_index(p: Path, rec: dict): core.write_verified(json.dumps(rec, indent=1).encode(), p)
 
 def _index_path(name, profile, seed):
     if is_weights_only(name): return core.cache_path('models', f'{name}-weights.json')   # one file, whatever the profile
@@ -581,7 +607,7 @@ def _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
     st = path.stat()
     ident = dict(path=str(path), bytes=st.st_size, mtime_ns=st.st_mtime_ns)
     ip = _index_path(name, profile, seed)
-    old = json.loads(ip.read_text()) if ip.is_file() else {}
+    old = _read_index(ip)
     test = old.get('test') if old.get('weights') == ident else None
     if evaluate:
         xt, yt = _load(name, TEST_SPLIT, e.get('max_eval'), root)
@@ -592,7 +618,7 @@ def _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
                 train_seconds=None, load_seconds=time.time() - t, test=test, device=str(core.model_device(model)))
     rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=str(path), key=None, n_train=None,
                train_seconds=None, cpu_seconds=None, threads=None, test=test, weights_only=True, weights=ident)
-    with core.atomic_write(ip, 'w') as f: json.dump(rec, f, indent=1)
+    _write_index(ip, rec)
     model.train_info, model.zoo_name = info, name
     model.zoo_profile, model.zoo_seed = profile, int(seed)
     return model
@@ -600,9 +626,11 @@ def _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
 def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
             refresh: bool = False, evaluate: bool = True, device=None) -> nn.Module:
     """Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then loads from the cache.
+    Trained on the CPU, then moved to `device` (default: stay on the CPU); an unknown or unavailable device is a `ValueError`.
     Weights-only entries are loaded from `weights_path(name)` onto `device` (default `config.device`) instead."""
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     if is_weights_only(name): return _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
+    dev = core.get_device('cpu' if device is None else device)      # an unknown or absent device fails before training
     r = recipe(name, profile)
     max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
     x, y = _load(name, 'train', max_train, root)
@@ -620,7 +648,8 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
     rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=info['path'], key=info['key'],
                n_train=info['n_train'], train_seconds=info['train_seconds'], cpu_seconds=info.get('cpu_seconds'),
                threads=info.get('threads'), test=info.get('test'))
-    with core.atomic_write(_index_path(name, profile, seed), 'w') as f: json.dump(rec, f, indent=1)
+    _write_index(_index_path(name, profile, seed), rec)
+    model.to(dev)                     # after training and evaluating on the CPU: the same weights on every device
     model.zoo_name, model.zoo_profile, model.zoo_seed = name, profile, int(seed)
     return model
 
@@ -637,7 +666,7 @@ def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
         classes = list(data.CLASSES[e['dataset']])
     except (ImportError, KeyError, ValueError, FileNotFoundError): classes = None
     p = _index_path(name, profile, seed)
-    rec = json.loads(p.read_text()) if p.is_file() else {}
+    rec = _read_index(p)
     wp = weights_path(name) if wo else None
     if wo and (not wp.is_file() or rec.get('weights', {}).get('path') != str(wp)
                or rec['weights'].get('mtime_ns') != wp.stat().st_mtime_ns): rec = {}   # recorded for another file
