@@ -7,6 +7,7 @@ Modules:
 - `trustbook.corruptions`: The 15 CIFAR-C corruptions of Hendrycks & Dietterich (ICLR 2019) at 5 severities, written with NumPy, SciPy, scikit-image and PIL, for near-OOD experiments without the CIFAR-100-C files.
 - `trustbook.counterfeits`: Network inversion with one-hot conditioning: a generator, trained against a frozen classifier with no training data, that makes inputs the classifier trusts although they lie far from its training data.
 - `trustbook.data`: Real datasets behind one `load` call: data cards with checksums, integrity checks, a decode-once tensor cache, derived shifted sets, and the `trustbook data` command.
+- `trustbook.drift`: River's streaming drift detectors (ADWIN, KSWIN, Page-Hinkley) run over the same latent-score streams as TRUST-LAPSE's sequential test, scored by the same `drift_metrics`, at their defaults and calibrated to a false-alarm budget by simulation.
 - `trustbook.macs`: Corevectors from the SVD of each layer's affine operator, Gaussian-mixture clusters, classification maps, proto-maps, and one cosine score for misclassifications, out-of-distribution inputs and attacks.
 - `trustbook.macs_baselines`: DOCTOR, Relative Uncertainty, Feature Squeezing and the Deep Mahalanobis Detector (base, aware, unaware): the methods the MACS paper compares against, all behind the workbook's detector protocol.
 - `trustbook.regen`: Run every experiment notebook with a profile's parameters, in parallel, skipping what is unchanged, and index every figure and table it writes.
