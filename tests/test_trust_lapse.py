@@ -91,6 +91,94 @@ def test_sliding_mannwhitney_matches_scipy(ties, alternative):
         assert np.abs(ours['p'] - ref.pvalue).max() < 1e-9
         assert np.abs(ours['u'] - ref.statistic).max() < 1e-9
 
+@pytest.mark.parametrize('ties', ['none', 'rounded', 'integers'])
+def test_fast_equals_plain_version(ties):
+    "The vectorised test equals the readable one-window-at-a-time version: U and tie term exactly, p to 1e-12."
+    rng = np.random.default_rng(11)
+    for w, m, n in ((25, 25, 200), (1, 3, 40), (7, 1, 60), (40, 12, 120)):
+        A = rng.normal(size=(3, n)) + (np.arange(n) > n // 2); R = rng.normal(size=m)
+        if ties == 'rounded': A, R = A.round(1), R.round(1)
+        if ties == 'integers': A, R = rng.integers(0, 3, (3, n)).astype(float), rng.integers(0, 3, m).astype(float)
+        fast = T.mannwhitney_sliding(A, R, w, ties=True)
+        for i in range(3):
+            plain = T.mannwhitney_plain(A[i], R, w)
+            assert np.array_equal(fast['u'][i], plain['u']) and np.array_equal(fast['tie'][i], plain['tie'])
+            assert np.abs(fast['p'][i] - plain['p']).max() < 1e-12
+
+def test_crowded_reference_takes_the_exact_path():
+    "Reference values closer than the bucket grid separates (1e-12 apart beside 1e6): still exact."
+    from numpy.lib.stride_tricks import sliding_window_view
+    from scipy.stats import mannwhitneyu
+    rng = np.random.default_rng(5)
+    R = np.r_[rng.normal(size=20), 0.0, 1e-12, 1e-12, 1e6]
+    a = np.r_[rng.normal(size=80), 0.0, 1e-12, 5e-13, 1e6, -1e300, 1e300]
+    ref = mannwhitneyu(sliding_window_view(a, 10), R[None], method='asymptotic', axis=1)
+    assert np.abs(T.mannwhitney_sliding(a, R, 10)['p'] - ref.pvalue).max() < 1e-9
+
+# --- ARL calibration --------------------------------------------------------------------------------------------
+@pytest.fixture(scope='module')
+def arl_setup():
+    rng = np.random.default_rng(21)
+    pool = rng.normal(size=4000).round(2)                               # ties with the reference and within windows
+    return pool, rng.choice(pool, 25, replace=False)
+
+@pytest.mark.parametrize('target', [300, 2000])
+def test_arl0_threshold_meets_target_on_fresh_seeds(arl_setup, target):
+    pool, R = arl_setup
+    alpha = T.arl0_threshold(R, 25, target, pool, seed=0)
+    for seed in (101, 202):                                             # streams never seen by the calibration
+        got = T.arl0(R, pool, 25, alpha, n_streams=200, length=4 * target, seed=seed)
+        assert target / 3 <= got['arl0'] <= 3 * target, (alpha, got)
+    assert T.arl0(R, pool, 25, 0.05, seed=1)['arl0'] > 1 / 0.05       # alpha = 0.05 is not one alarm per 20 windows
+
+def test_arl0_is_monotone_in_alpha(arl_setup):
+    pool, R = arl_setup
+    arls = [T.arl0(R, pool, 25, a, n_streams=100, length=1000, seed=3)['arl0'] for a in (1e-4, 1e-3, 1e-2, 0.05, 0.2)]
+    assert all(x >= y for x, y in zip(arls, arls[1:]))
+
+def test_strong_shift_is_detected_within_a_window(arl_setup):
+    pool, R = arl_setup
+    alpha = T.arl0_threshold(R, 25, 1000, pool, seed=0)
+    d = T.detection_delay(R, pool, 2.0, 25, alpha, n_streams=200, seed=4)
+    assert d['median'] < 25 and d['missed'] < 0.05
+    worse = T.detection_delay(R, pool, 0.5, 25, alpha, n_streams=200, seed=4)
+    assert worse['median'] > d['median']                               # a smaller shift takes longer
+
+def test_unreachable_arl0_raises(arl_setup):
+    pool, R = arl_setup
+    top = T.max_arl0(R[:4], pool, 4)
+    assert np.isfinite(top) and top > 1
+    with pytest.raises(ValueError, match=r'largest reachable') as e:
+        T.arl0_threshold(R[:4], 4, 10 * top, pool)
+    assert f'{top:.4g}' in str(e.value)
+    with pytest.raises(ValueError, match='target_arl0'): T.arl0_threshold(R, 25, 0.5, pool)
+    with pytest.raises(ValueError, match='pool'): T.arl0(R, [np.nan, 1.0], 25)
+
+def test_threads_and_blocks_give_the_same_test():
+    rng = np.random.default_rng(2)
+    A = rng.normal(size=(9, 400)).round(1); R = rng.normal(size=25).round(1)
+    one = T.mannwhitney_sliding(A, R, 25, ties=True)
+    for kw in (dict(threads=2, block=800), dict(block=400), dict(block=10**6)):
+        other = T.mannwhitney_sliding(A, R, 25, ties=True, **kw)
+        assert all(np.array_equal(one[k], other[k]) for k in one), kw
+
+def test_drift_protocol_in_blocks_equals_all_at_once():
+    "drift_protocol runs blocks of streams; the result equals simulating, testing and clustering all streams at once."
+    rng = np.random.default_rng(8)
+    ip, op = rng.normal(0, 1, 3000).round(2), rng.normal(1.2, 1, 2000).round(2); R = rng.choice(ip, 25, replace=False)
+    n_streams, length = 120, 5000                                      # two blocks of streams
+    got = T.drift_protocol(ip, op, R, 25, n_streams, length, 500, seed=3, keep=2)
+    sh, idx = T.simulate_streams(len(ip), len(op), n_streams, length, 500, seed=3)
+    x = T.stream_scores(sh, idx, ip, op)
+    p = T.mannwhitney_sliding(x, R, 25)
+    lab = T.kmeans_1d(T.sequential_score(p['p']))[0].astype(bool)
+    flags = np.zeros_like(sh); flags[:, 24:] = lab
+    want = T.drift_metrics(flags, sh, 25)
+    assert all(np.array_equal(got[k], want[k], equal_nan=True) for k in want)
+    assert np.array_equal(got['traces']['flags'], flags[:2]) and np.array_equal(got['traces']['scores'], x[:2])
+    blocks = list(T._stream_blocks(len(ip), len(op), n_streams, length, 500, 0.5, 3, block=7 * length))
+    assert np.array_equal(np.concatenate([b[2] for b in blocks]), idx)   # blocks continue the same random sequence
+
 def test_monitor_equals_batch():
     rng = np.random.default_rng(3)
     a = rng.integers(0, 20, 300).astype(float); R = rng.integers(0, 20, 25).astype(float)

@@ -23,10 +23,11 @@ from .baselines import check_latents, latent_layer_of, latents_of
 # %% auto #0
 __all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE',
            'TINY_OVERLAP', 'TINY_ROWS', 'GSC_DIGITS', 'PAPER_METRICS', 'coreset_indices', 'class_gaussians',
-           'TrustLapse', 'mannwhitney_sliding', 'sequential_score', 'SequentialMonitor', 'kmeans_1d',
-           'simulate_streams', 'stream_scores', 'tolerance_mask', 'drift_metrics', 'drift_protocol', 'paper_metrics',
-           'zoo_name', 'zoo_model', 'test_data', 'shift_sets', 'semantic_sets', 'score_sets', 'boot_metric',
-           'ci_over_seeds', 'paired_over_seeds', 'contrast_over_seeds', 'bench_sequential', 'bench_latent']
+           'TrustLapse', 'mannwhitney_plain', 'mannwhitney_sliding', 'sequential_score', 'SequentialMonitor', 'arl0',
+           'detection_delay', 'max_arl0', 'arl0_threshold', 'plot_monitor', 'kmeans_1d', 'simulate_streams',
+           'stream_scores', 'tolerance_mask', 'drift_metrics', 'drift_protocol', 'paper_metrics', 'zoo_name',
+           'zoo_model', 'test_data', 'shift_sets', 'semantic_sets', 'score_sets', 'boot_metric', 'ci_over_seeds',
+           'paired_over_seeds', 'contrast_over_seeds', 'bench_sequential', 'bench_latent']
 
 # %% ../nbs/20_trust_lapse.ipynb #6f1b4c04
 def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2) -> np.ndarray:
@@ -222,78 +223,181 @@ def _mwu_p(U1, w, m, tie, alternative, use_continuity):
     np.clip(U, 0.0, 1.0, out=U)
     return U if U1.ndim else U[0]
 
-def _runs(R):
-    "Sorted R padded with +inf, and for each position the number of equal values from there on (run length)."
-    Rx = np.r_[R, np.inf]; run = np.zeros(len(Rx), np.int64)
-    for j in range(len(R) - 1, -1, -1): run[j] = 1 + (run[j + 1] if R[j] == Rx[j + 1] else 0)
-    return Rx, run
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e70
+def mannwhitney_plain(scores, reference, window: int = 25, alternative: str = 'two-sided',
+                      use_continuity: bool = True) -> dict[str, np.ndarray]:
+    "The readable version: U, tie term and p-value of each window of a 1-D stream, one window at a time, as in the equations."
+    a, R = np.asarray(scores, dtype=np.float64), _check_reference(reference)
+    w, m = int(window), len(R)
+    u, tie = [], []
+    for t in range(w - 1, len(a)):
+        S = a[t - w + 1:t + 1]                                         # the window ending at t
+        u.append(sum((R < x).sum() + 0.5 * (R == x).sum() for x in S))
+        _, counts = np.unique(np.r_[S, R], return_counts=True)         # t_v for every pooled value v
+        tie.append(int(_f3(counts).sum()))
+    u, tie = np.array(u, dtype=np.float64), np.array(tie, dtype=np.int64)
+    p = _mwu_p(u, w, m, tie.astype(np.float64), alternative, use_continuity)
+    return dict(u=u, p=p, tie=tie, end=np.arange(w - 1, len(a)))
 
-def _mw_block(a, R, w, tie_R, alternative, use_continuity, table):
-    S, n = a.shape; m = len(R)
-    if m <= 64:                                                         # small reference: branch-free counting is faster
-        lo = np.zeros(a.shape, np.int8)
-        for r in R: lo += a > r                                         # reference values below each item
-    else: lo = np.searchsorted(R, a, 'left')
-    Rx, run = _runs(R)
-    eq = Rx[lo] == a
-    req = np.where(eq, run[lo], 0) if eq.any() else None               # reference values equal to each item
-    it = np.int32 if 2 * m * n < 2**31 else np.int64
-    c2 = 2 * lo.astype(it) if req is None else 2 * lo.astype(it) + req.astype(it)
-    cs = np.zeros((S, n + 1), it); np.cumsum(c2, 1, out=cs[:, 1:])    # doubled counts: exact integers
-    K = cs[:, w:] - cs[:, :-w]                                          # 2 U_t
-    U1 = K * 0.5
-    p = table[K]                                                        # p-value of every U without extra ties
-    # equal values within w-1 steps of each other (sparse): cin = equal items before, cout = equal items after
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73
+def _rank_grid(R, max_cells: int = 1 << 16):
+    "Monotone buckets of the sorted reference `R`: (x0, scale, top, doubled-rank table, bucket value, tie table, crowded)."
+    vals, mult = np.unique(R, return_counts=True)
+    span = vals[-1] - vals[0]
+    cells = 4 * len(vals)
+    while True:                                                        # refine until each bucket holds one value
+        s = cells / span if span > 0 else 1.0
+        g = np.minimum(np.maximum((vals - vals[0]) * s, 0), cells).astype(np.intp)
+        if (np.diff(g) > 0).all() or cells >= max_cells: break
+        cells *= 4
+    top = int(g[-1])
+    n_in = np.zeros(top + 1, np.intp)
+    np.add.at(n_in, g, mult)
+    below = np.r_[0, np.cumsum(n_in)[:-1]]                             # reference values in lower buckets
+    val = np.full(top + 1, np.inf)
+    val[g] = vals  # the bucket's reference value
+    k = np.zeros(top + 1, np.intp)
+    k[g] = mult
+    crowded = np.zeros(top + 1, bool)
+    crowded[g[1:][np.diff(g) == 0]] = True
+    T = (2 * below[:, None] + k[:, None] * np.arange(3)).ravel()      # doubled rank for a <, =, > the bucket's value
+    Q = (k[:, None] * (np.arange(3) == 1)).ravel()                     # reference values equal to a
+    return float(vals[0]), float(s), float(top), T, val, Q, crowded
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73b
+def _ranks2(a, R, grid):
+    "2 #{r < a} + #{r = a} for every item of `a` (one bucket look-up, one comparison), a = r masks, #{r = a} on demand."
+    x0, s, top, T, val, Q, crowded = grid
+    t = np.subtract(a, x0)
+    t *= s
+    np.clip(t, 0, top, out=t)
+    g = t.astype(np.intp)                                              # monotone in a
+    v = val[g]
+    gt = np.greater(a, v)
+    ge = np.greater_equal(a, v)
+    g *= 3
+    g += gt.view(np.int8)
+    g += ge.view(np.int8)
+    c = T[g]
+    eq = np.not_equal(gt, ge)
+    gf = g.reshape(-1)
+    req = lambda idx: Q[gf[idx]]  # reference values equal to the items idx
+    if crowded.any():                                                  # buckets with several values: binary search
+        sel = crowded[g // 3]
+        if sel.any():
+            lo, hi = np.searchsorted(R, a[sel], 'left'), np.searchsorted(R, a[sel], 'right')
+            full = Q[g]
+            c[sel] = lo + hi
+            full[sel] = hi - lo
+            eq = full > 0
+            ff = full.reshape(-1)
+            req = lambda idx: ff[idx]
+    return c, eq, req
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73c
+def _window_sum(c, w: int):
+    "Sums of every `w` consecutive entries along the last axis, from sums over 1, 2, 4, ... entries (exact for integers)."
+    L = c.shape[-1] - w + 1
+    res = None
+    pos = 0
+    P = c
+    size = 1
+    while True:
+        if w & size:
+            part = P[..., pos:pos + L]
+            res = part.copy() if res is None else np.add(res, part, out=res)
+            pos += size
+        if 2 * size > w: break
+        P = P[..., :-size] + P[..., size:]
+        size *= 2
+    return res
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e74
+def _tie_extra(af, n: int, eq, req, w: int):
+    "Windows whose tie term differs from the reference's own: (flat window index, extra term), or None."
+    N = len(af)
     ct = np.int8 if w < 128 else np.int32
-    cin = cout = None
-    for k in range(1, min(w, n)):
-        nz = np.flatnonzero(a[:, k:] == a[:, :-k])
-        if len(nz):
-            if cin is None: cin, cout = np.zeros(S * n, ct), np.zeros(S * n, ct)
-            pos = nz + (nz // (n - k)) * k                                # flat position of the earlier item
-            cout[pos] += 1; cin[pos + k] += 1                             # positions are distinct within one lag
-    if cin is None and req is None: return U1, p, None
-    if cin is None: cin, cout = np.zeros(S * n, ct), np.zeros(S * n, ct)
-    rq = np.zeros(S * n, np.int64) if req is None else req.ravel().astype(np.int64)
-    idx = np.flatnonzero((rq > 0) | (cin > 0) | (cout > 0))
-    rq, xi, xo = rq[idx], cin[idx].astype(np.int64), cout[idx].astype(np.int64)
-    ri, ci = idx // n, idx % n
-    tt = np.int32 if (w + m) ** 3 < 2**30 else np.int64
-    ev = np.zeros((S, n + 1), tt)                                       # enter at t, leave at t + w (distinct positions)
-    ev[ri, ci] = _f3(rq + xi + 1) - _f3(rq + xi)
-    lv = np.zeros((S, n + 1), tt); keep = ci + w <= n
-    lv[ri[keep], ci[keep] + w] = _f3(rq[keep] + xo[keep] + 1) - _f3(rq[keep] + xo[keep])
-    ev -= lv
-    extra = np.cumsum(ev, 1, dtype=tt)[:, w - 1:n]                     # tie term minus the reference's own
-    ch = extra != 0
-    if ch.any(): p[ch] = _mwu_p(U1[ch], w, m, tie_R + extra[ch].astype(np.int64), alternative, use_continuity)
-    return U1, p, extra
+    cin = np.zeros(N, ct)
+    cout = np.zeros(N, ct)
+    for k in range(1, min(w, n)):                                      # equal items k steps apart, same stream
+        pos = np.flatnonzero(af[k:] == af[:-k])
+        if len(pos):
+            pos = pos[pos % n < n - k]
+            cout[pos] += 1
+            cin[pos + k] += 1
+    idx = np.flatnonzero(eq | (cin > 0) | (cout > 0))
+    if len(idx) == 0: return None
+    q = req(idx)
+    xi = cin[idx].astype(np.intp)
+    xo = cout[idx].astype(np.intp)
+    keep = idx % n + w < n
+    pos = np.r_[idx, idx[keep] + w]                                    # enters at its own end, leaves w steps later
+    val = np.r_[_f3(q + xi + 1) - _f3(q + xi), _f3(q[keep] + xo[keep]) - _f3(q[keep] + xo[keep] + 1)]
+    o = np.argsort(pos, kind='stable')
+    pos, val = pos[o], val[o]
+    row = pos // n
+    cum = np.cumsum(val)
+    first = np.r_[True, row[1:] != row[:-1]]
+    start = np.flatnonzero(first)
+    cum -= np.repeat(np.r_[0, cum][start], np.diff(np.r_[start, len(pos)]))   # restart the sum in each stream
+    nxt = np.where(np.r_[~first[1:], False], np.r_[pos[1:], 0], (row + 1) * n)
+    lo = np.maximum(pos, row * n + w - 1)                              # first full window of the stream
+    ln = np.maximum(nxt - lo, 0) * (cum != 0)                          # windows where this value holds
+    tot = int(ln.sum())
+    if tot == 0: return None
+    win = np.repeat(lo - (row + 1) * (w - 1) - (np.cumsum(ln) - ln), ln) + np.arange(tot)
+    return win, np.repeat(cum, ln)
 
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e75
 def mannwhitney_sliding(scores, reference, window: int = 25, alternative: str = 'two-sided',
-                        use_continuity: bool = True, ties: bool = False, block: int = 1 << 19) -> dict[str, np.ndarray]:
-    "U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or (streams, n)) vs `reference`."
+                        use_continuity: bool = True, ties: bool = False, block: int = 1 << 17, threads: int = 1) -> dict[str, np.ndarray]:
+    """U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or (streams, n)) vs `reference`.
+    `threads` > 1 processes blocks of streams in parallel (NumPy releases the GIL; the results are the same)."""
     if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
-    a = np.asarray(scores, dtype=np.float64); one = a.ndim == 1
+    a = np.asarray(scores, dtype=np.float64)
+    one = a.ndim == 1
     if one: a = a[None]
     if a.ndim != 2: raise ValueError(f"scores must be 1-D or 2-D (streams, n), got shape {np.shape(scores)}")
     if not np.isfinite(a).all(): raise ValueError("scores contain NaN or infinite values")
     if np.ndim(reference) == 2:                                         # one reference window per stream
         Rs = np.asarray(reference, dtype=np.float64)
         if len(Rs) != len(a): raise ValueError(f"{len(Rs)} reference windows for {len(a)} streams")
-        parts = [mannwhitney_sliding(a[i], Rs[i], window, alternative, use_continuity, ties, block) for i in range(len(a))]
+        parts = [mannwhitney_sliding(a[i], Rs[i], window, alternative, use_continuity, ties, block, threads) for i in range(len(a))]
         out = {k: np.stack([q[k] for q in parts]) for k in parts[0] if k != 'end'} | {'end': parts[0]['end']}
         return {k: (v[0] if k != 'end' else v) for k, v in out.items()} if one else out
     R = _check_reference(reference)
     if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
-    S, n = a.shape; w = int(window)
+    S, n = a.shape
+    w = int(window)
+    m = len(R)
     if w > n: raise ValueError(f"window ({w}) is larger than the stream ({n} scores)")
-    _, rc = np.unique(R, return_counts=True); tie_R = int(_f3(rc.astype(np.int64)).sum())
-    m = len(R); table = _mwu_p(np.arange(2 * w * m + 1) * 0.5, w, m, tie_R, alternative, use_continuity)
-    U = np.empty((S, n - w + 1)); P = np.empty((S, n - w + 1)); TIE = np.full((S, n - w + 1), tie_R, np.int64) if ties else None
+    _, rc = np.unique(R, return_counts=True)
+    tie_R = int(_f3(rc.astype(np.int64)).sum())
+    table = _mwu_p(np.arange(2 * w * m + 1) * 0.5, w, m, tie_R, alternative, use_continuity)
+    grid = _rank_grid(R)
+    U = np.empty((S, n - w + 1))
+    P = np.empty((S, n - w + 1))
+    U.fill(0)
+    P.fill(0)  # touched once, not block by block
+    TIE = np.full((S, n - w + 1), tie_R, np.int64) if ties else None
     step = max(1, block // n)                                           # blocks of streams that fit in cache
-    for i in range(0, S, step):
-        U[i:i+step], P[i:i+step], t = _mw_block(a[i:i+step], R, w, tie_R, alternative, use_continuity, table)
-        if ties and t is not None: TIE[i:i+step] += t
+    def run(i):
+        b = a[i:i + step]
+        c, eq, req = _ranks2(b, R, grid)
+        K = _window_sum(c, w)                                           # 2 U of every window
+        np.multiply(K, 0.5, out=U[i:i + step])
+        p = P[i:i + step]
+        np.take(table, K, out=p)                                        # p-values of windows without extra ties
+        ex = _tie_extra(b.ravel(), n, eq.ravel(), req, w)
+        if ex is not None:
+            win, extra = ex
+            p.reshape(-1)[win] = _mwu_p(K.reshape(-1)[win] * 0.5, w, m, tie_R + extra, alternative, use_continuity)
+            if ties: TIE[i:i + step].reshape(-1)[win] += extra
+    if threads > 1 and S > step:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(int(threads)) as pool: list(pool.map(run, range(0, S, step)))
+    else:
+        for i in range(0, S, step): run(i)
     out = dict(u=U, p=P, end=np.arange(w - 1, n))
     if ties: out['tie'] = TIE
     if one: out = {k: (v[0] if k != 'end' else v) for k, v in out.items()}
@@ -339,39 +443,165 @@ class SequentialMonitor:
         sc = float(sequential_score(p, U1, self.kind, self.w, len(self.R)))
         return dict(t=self.t, u=float(U1), p=p, score=sc, flag=p < self.alpha)
 
+# %% ../nbs/20_trust_lapse.ipynb #a7d10002
+def _arl_streams(reference, pool, window, n_streams, length, seed, what, shifted=None):
+    "Seeded streams drawn from `pool` with replacement (with `shifted`: w-1 pool scores, then scores from `shifted`)."
+    R = _check_reference(reference)
+    pool = np.asarray(pool, dtype=np.float64)
+    if pool.ndim != 1 or len(pool) < 2 or not np.isfinite(pool).all(): raise ValueError("pool must be a 1-D array of at least 2 finite scores")
+    if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
+    if n_streams < 1 or length < window: raise ValueError(f"need n_streams >= 1 and length >= window, got {n_streams}, {length}")
+    rng = seeded_rng(seed, what, len(R), int(window))
+    x = rng.choice(pool, (n_streams, length))
+    if shifted is not None:
+        post = pool + float(shifted) if np.ndim(shifted) == 0 else np.asarray(shifted, dtype=np.float64)
+        x[:, window - 1:] = rng.choice(post, (n_streams, length - window + 1))
+    return x, R
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10002b
+def _first_alarm(p, alpha):
+    "Index of the first window with p < alpha in each row, and whether there was one."
+    hit = p < alpha
+    first = hit.argmax(1)
+    return first, hit[np.arange(len(p)), first]
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10002c
+def arl0(reference, pool, window: int = 25, alpha: float = 0.05, n_streams: int = 200, length: int = 2000,
+         alternative: str = 'two-sided', seed: int = 0, p=None) -> dict:
+    "Average run length without shift: windows tested until the first p < alpha, on streams drawn from `pool` (censored MLE)."
+    if p is None:
+        x, R = _arl_streams(reference, pool, window, n_streams, length, seed, 'arl0')
+        p = mannwhitney_sliding(x, R, window, alternative)['p']
+    first, hit = _first_alarm(p, alpha)
+    time_at_risk = np.where(hit, first + 1, p.shape[1]).sum()           # censored streams count all their windows
+    arl = time_at_risk / hit.sum() if hit.any() else np.inf
+    return dict(arl0=float(arl), alarms=int(hit.sum()), streams=len(p), windows=p.shape[1], alpha=float(alpha))
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10003
+def detection_delay(reference, pool, shifted, window: int = 25, alpha: float = 0.05, n_streams: int = 200,
+                    length: int = 500, alternative: str = 'two-sided', seed: int = 0) -> dict:
+    "Steps from a change to the first p < alpha; `shifted`: scores after the change, or a number added to `pool`."
+    x, R = _arl_streams(reference, pool, window, n_streams, length, seed, 'delay', shifted)
+    p = mannwhitney_sliding(x, R, window, alternative)['p']           # window 0 ends at the first shifted score
+    first, hit = _first_alarm(p, alpha)
+    d = np.where(hit, first, np.nan).astype(np.float64)
+    return dict(median=float(np.nanmedian(d)) if hit.any() else np.nan, mean=float(np.nanmean(d)) if hit.any() else np.nan,
+                missed=float(1 - hit.mean()), delays=d)
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10003b
+def _smallest_p(w, m, alternative, use_continuity=True):
+    "The smallest p-value a window without ties can reach (U = 0 or wm)."
+    return float(_mwu_p(np.float64(w * m if alternative != 'less' else 0), w, m, 0.0, alternative, use_continuity))
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10003c
+def max_arl0(reference, pool, window: int = 25, alternative: str = 'two-sided') -> float:
+    "About the largest ARL0 a threshold above the smallest attainable p-value allows: 1 / P(a window beyond all of R)."
+    R = _check_reference(reference)
+    pool = np.asarray(pool, dtype=np.float64)
+    above, below = (pool > R[-1]).mean() ** window, (pool < R[0]).mean() ** window
+    q = {'two-sided': above + below, 'greater': above, 'less': below}[alternative]
+    return float(1 / q) if q > 0 else np.inf
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10004
+def arl0_threshold(reference, window: int = 25, target_arl0: float = 1000.0, pool=None, n_streams: int = 200,
+                   length: int | None = None, alternative: str = 'two-sided', seed: int = 0) -> float:
+    "The largest p-value threshold alpha with a simulated ARL0 >= `target_arl0` (flag when p < alpha), by bisection."
+    pool = _check_reference(reference) if pool is None else np.asarray(pool, dtype=np.float64)
+    R = _check_reference(reference)
+    w, m = int(window), len(R)
+    if not target_arl0 >= 1: raise ValueError(f"target_arl0 must be >= 1 window, got {target_arl0!r}")
+    top = max_arl0(R, pool, w, alternative)
+    p_min = _smallest_p(w, m, alternative)
+    if target_arl0 > top:
+        raise ValueError(f"target_arl0={target_arl0:g} cannot be reached with a reference of {m} and a window of {w}: the smallest "
+                         f"attainable p-value {p_min:.3g} bounds ARL0 at about {top:.4g} windows (the largest reachable one); "
+                         "use a larger reference or window")
+    L = int(length or min(max(5 * target_arl0, 20 * w), 4_000_000 // n_streams))
+    x, R = _arl_streams(R, pool, w, n_streams, L, seed, 'arl0')
+    p = mannwhitney_sliding(x, R, w, alternative)['p']
+    lo, hi = np.log(p_min), 0.0                                        # ARL0 falls as alpha grows: bisect on log alpha
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if arl0(R, pool, w, np.exp(mid), p=p)['arl0'] >= target_arl0: lo = mid
+        else: hi = mid
+    alpha = float(np.exp(lo))
+    if alpha <= p_min: raise ValueError(f"target_arl0={target_arl0:g} needs more than {L} windows per stream to be measured; pass a larger length")
+    return alpha
+
+# %% ../nbs/20_trust_lapse.ipynb #a7d10007
+def plot_monitor(scores, reference, window: int = 25, alpha: float = 0.05, truth=None, thresholds: dict | None = None):
+    "Figure: a stream of scores (shifted stretches shaded), its sliding-window p-values (log scale) and the flags p < alpha."
+    import matplotlib.pyplot as plt
+    a = np.asarray(scores, dtype=np.float64)
+    mw = mannwhitney_sliding(a, reference, window)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 4.2), sharex=True, constrained_layout=True)
+    ax1.plot(a, lw=0.5, color='0.3')
+    ax1.set_ylabel('latent-space score')
+    ax2.semilogy(mw['end'], mw['p'], lw=0.7, label='sliding-window p-value')
+    for k, (name, th) in enumerate({f'alpha = {alpha:g}': alpha, **(thresholds or {})}.items()):
+        ax2.axhline(th, ls='--', lw=0.8, color=f'C{k + 2}', label=name)
+    flag = mw['p'] < alpha
+    ax2.scatter(mw['end'][flag], mw['p'][flag], s=3, color='C3', label=f'flag (p < {alpha:g})')
+    if truth is not None:
+        for ax in (ax1, ax2): ax.fill_between(np.arange(len(a)), 0, 1, where=np.asarray(truth, bool), color='C1', alpha=0.15,
+                                              transform=ax.get_xaxis_transform(), lw=0)
+    ax2.set_xlabel('step')
+    ax2.set_ylabel('p')
+    ax2.legend(fontsize=7, loc='lower left')
+    return fig
+
 # %% ../nbs/20_trust_lapse.ipynb #de4409b8
-def kmeans_1d(x) -> tuple[np.ndarray, np.ndarray]:
-    "Exact 2-means of each row of `x` (1-D or (streams, n)): (labels with 1 = higher cluster, centres (…, 2))."
-    x = np.asarray(x, dtype=np.float64); one = x.ndim == 1
-    if one: x = x[None]
-    if x.ndim != 2 or x.shape[1] < 2: raise ValueError(f"need at least 2 values per row, got shape {np.shape(x)}")
-    if not np.isfinite(x).all(): raise ValueError("values contain NaN or infinite entries")
-    S, n = x.shape; xs = np.sort(x, 1)
-    c1 = np.cumsum(xs, 1); c2 = np.cumsum(xs * xs, 1); tot1, tot2 = c1[:, -1:], c2[:, -1:]
+def _kmeans_rows(x):
+    S, n = x.shape
+    xs = np.sort(x, 1)
+    c1 = np.cumsum(xs, 1)
+    c2 = np.cumsum(xs * xs, 1)
+    tot1, tot2 = c1[:, -1:], c2[:, -1:]
     k = np.arange(1, n)                                               # size of the lower cluster
     l1, l2 = c1[:, :-1], c2[:, :-1]
     sse = (l2 - l1**2 / k) + ((tot2 - l2) - (tot1 - l1)**2 / (n - k))
     sse = np.where(xs[:, 1:] > xs[:, :-1], sse, np.inf)               # split only between distinct values
-    best = np.argmin(sse, 1); const = ~np.isfinite(sse.min(1))
+    best = np.argmin(sse, 1)
+    const = ~np.isfinite(sse.min(1))
     thr = np.where(const, np.inf, xs[np.arange(S), best])
     labels = (x > thr[:, None]).astype(np.int8)
     kk = best + 1
     centres = np.stack([c1[np.arange(S), best] / kk, (tot1[:, 0] - c1[np.arange(S), best]) / np.maximum(n - kk, 1)], 1)
     centres[const] = xs[const][:, :1]
+    return labels, centres
+
+def kmeans_1d(x, block: int = 1 << 17) -> tuple[np.ndarray, np.ndarray]:
+    "Exact 2-means of each row of `x` (1-D or (streams, n)): (labels with 1 = higher cluster, centres (…, 2))."
+    x = np.asarray(x, dtype=np.float64)
+    one = x.ndim == 1
+    if one: x = x[None]
+    if x.ndim != 2 or x.shape[1] < 2: raise ValueError(f"need at least 2 values per row, got shape {np.shape(x)}")
+    if not np.isfinite(x).all(): raise ValueError("values contain NaN or infinite entries")
+    step = max(1, block // x.shape[1])                                # rows are independent: blocks that fit in cache
+    parts = [_kmeans_rows(x[i:i + step]) for i in range(0, len(x), step)]
+    labels, centres = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     return (labels[0], centres[0]) if one else (labels, centres)
 
 # %% ../nbs/20_trust_lapse.ipynb #6265adb6
-def simulate_streams(n_in: int, n_out: int, n_streams: int = 1000, length: int = 10000, segment: int = 1000,
-                     p_shift: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    "Drift streams: (is_shifted bool (S, L), index into the in- or out-pool int (S, L)); segments shifted w.p. p_shift."
+def _stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed, block=None):
+    "Blocks (first stream, is_shifted, pool index) of the drift streams; any `block` gives the same draws."
     if n_in < 1 or n_out < 1: raise ValueError(f"both pools need samples, got n_in={n_in}, n_out={n_out}")
     if not (1 <= segment <= length): raise ValueError(f"segment must be in [1, length={length}], got {segment}")
     if not 0 <= p_shift <= 1: raise ValueError(f"p_shift must be in [0, 1], got {p_shift}")
-    rng = seeded_rng(seed, 'streams'); nseg = -(-length // segment)
+    rng = seeded_rng(seed, 'streams')
+    nseg = -(-length // segment)
     seg = rng.random((n_streams, nseg)) < p_shift
-    shifted = np.repeat(seg, segment, 1)[:, :length]
-    u = rng.random((n_streams, length))
-    idx = np.where(shifted, (u * n_out).astype(np.int64), (u * n_in).astype(np.int64))
+    step = n_streams if block is None else max(1, block // length)
+    for i in range(0, n_streams, step):
+        shifted = np.repeat(seg[i:i + step], segment, 1)[:, :length]
+        u = rng.random((len(shifted), length))                         # row-major draws: blocks continue the same sequence
+        u *= np.where(shifted, float(n_out), float(n_in))
+        yield i, shifted, u.astype(np.int64)
+
+def simulate_streams(n_in: int, n_out: int, n_streams: int = 1000, length: int = 10000, segment: int = 1000,
+                     p_shift: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    "Drift streams: (is_shifted bool (S, L), index into the in- or out-pool int (S, L)); segments shifted w.p. p_shift."
+    _, shifted, idx = next(_stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed))
     return shifted, idx
 
 def stream_scores(shifted, idx, in_scores, out_scores) -> np.ndarray:
@@ -381,10 +611,12 @@ def stream_scores(shifted, idx, in_scores, out_scores) -> np.ndarray:
 
 def tolerance_mask(truth, window: int) -> np.ndarray:
     "True where a sample lies within `window` steps after a change of the truth, or before the first full window."
-    t = np.atleast_2d(np.asarray(truth, bool)); S, n = t.shape
-    change = np.zeros((S, n), bool); change[:, 1:] = t[:, 1:] != t[:, :-1]
-    cs = np.cumsum(change, 1); lag = np.zeros_like(cs); lag[:, window:] = cs[:, :-window]
-    m = (cs - lag) > 0; m[:, :window - 1] = True
+    t = np.atleast_2d(np.asarray(truth, bool))
+    S, n = t.shape
+    change = np.zeros((S, n + window - 1), np.int16 if window < 2**15 else np.int64)
+    change[:, window:] = t[:, 1:] != t[:, :-1]                         # padded by window - 1 steps without change
+    m = _window_sum(change, window) > 0                               # a change among the last `window` steps
+    m[:, :window - 1] = True
     return m
 
 def drift_metrics(flags, truth, window: int) -> dict[str, np.ndarray]:
@@ -413,18 +645,31 @@ def drift_protocol(in_scores, out_scores, reference, window: int = 25, n_streams
     """Simulate streams, run the sequential test and k-means (or the alpha threshold); per-stream metrics (+ `keep` traces).
     `reference`: one window (m,) shared by all streams, or one per stream (n_streams, m)."""
     if action not in ('kmeans', 'threshold'): raise ValueError(f"action must be 'kmeans' or 'threshold', got {action!r}")
-    shifted, idx = simulate_streams(len(in_scores), len(out_scores), n_streams, length, segment, p_shift, seed)
-    a = stream_scores(shifted, idx, in_scores, out_scores)
-    mw = mannwhitney_sliding(a, reference, window)
-    seq = sequential_score(mw['p'], mw['u'], kind, window, np.shape(reference)[-1])
-    if action == 'kmeans': lab = kmeans_1d(seq)[0].astype(bool)
-    else: lab = mw['p'] < alpha
-    flags = np.zeros_like(shifted); flags[:, window - 1:] = lab
-    out = drift_metrics(flags, shifted, window)
+    ins, outs = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
+    pools = np.r_[ins, outs]
+    ref = np.asarray(reference, dtype=np.float64)
+    parts = []
+    if ref.ndim == 2 and len(ref) != n_streams: raise ValueError(f"{len(ref)} reference windows for {n_streams} streams")
+    blocks = _stream_blocks(len(ins), len(outs), n_streams, length, segment, p_shift, seed, 1 << 19)
+    for i, shifted, idx in blocks:                                    # streams are independent: blocks of ~0.5M scores
+        a = pools[idx + shifted * len(ins)]                           # = stream_scores(shifted, idx, ins, outs)
+        mw = mannwhitney_sliding(a, ref[i:i + len(a)] if ref.ndim == 2 else ref, window)
+        seq = sequential_score(mw['p'], mw['u'], kind, window, ref.shape[-1])
+        lab = kmeans_1d(seq)[0].astype(bool) if action == 'kmeans' else mw['p'] < alpha
+        flags = np.zeros_like(shifted)
+        flags[:, window - 1:] = lab
+        part = drift_metrics(flags, shifted, window)
+        if i < keep:
+            seq_full = np.full(shifted.shape, np.nan)
+            seq_full[:, window - 1:] = seq
+            part['traces'] = dict(scores=a[:keep - i], seq=seq_full[:keep - i], truth=shifted[:keep - i], flags=flags[:keep - i])
+        parts.append(part)
+    out = {k: np.concatenate([q[k] for q in parts]) for k in parts[0] if k != 'traces'}
     if keep:
-        seq_full = np.full(shifted.shape, np.nan); seq_full[:, window - 1:] = seq
-        out['traces'] = dict(scores=a[:keep], seq=seq_full[:keep], truth=shifted[:keep], flags=flags[:keep])
+        tr = [q['traces'] for q in parts if 'traces' in q]
+        out['traces'] = {k: np.concatenate([t[k] for t in tr]) for k in tr[0]}
     return out
+
 
 # %% ../nbs/20_trust_lapse.ipynb #565d6c64
 def paper_metrics(trust_in, trust_out) -> dict[str, float]:
@@ -618,6 +863,7 @@ def bench_sequential(argv=None) -> int:
     ap.add_argument('--window', type=int, default=25); ap.add_argument('--ref', type=int, default=25)
     ap.add_argument('--decimals', type=int, default=3); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--chunk', type=int, default=20, help='streams per scipy call')
+    ap.add_argument('--threads', type=int, default=1, help="threads of the workbook's test (scipy uses one)")
     a = ap.parse_args(argv)
     from numpy.lib.stride_tricks import sliding_window_view
     from scipy.stats import mannwhitneyu
@@ -629,7 +875,7 @@ def bench_sequential(argv=None) -> int:
     t_protocol, c_protocol = time.perf_counter() - t0, time.process_time() - c0
     shifted, idx = simulate_streams(len(in_pool), len(out_pool), a.streams, a.length, seed=a.seed)
     X = stream_scores(shifted, idx, in_pool, out_pool)
-    t0, c0 = time.perf_counter(), time.process_time(); ours = mannwhitney_sliding(X, R, a.window)['p']
+    t0, c0 = time.perf_counter(), time.process_time(); ours = mannwhitney_sliding(X, R, a.window, threads=a.threads)['p']
     t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time(); diff = 0.0
     for i in tqdm(range(0, a.streams, a.chunk), desc='scipy', leave=False):
@@ -637,7 +883,8 @@ def bench_sequential(argv=None) -> int:
         ps = mannwhitneyu(W, R[None, None, :], alternative='two-sided', method='asymptotic', axis=-1).pvalue
         diff = max(diff, float(np.abs(ps - ours[i:i+a.chunk]).max()))
     t_scipy, c_scipy = time.perf_counter() - t0, time.process_time() - c0
-    print(f"streams={a.streams} length={a.length} window={a.window} ref={a.ref} ties_in_windows={bool((mannwhitney_sliding(X[:1], R, a.window, ties=True)['tie'] > 0).any())}")
+    import os
+    print(f"streams={a.streams} length={a.length} window={a.window} ref={a.ref} threads={a.threads} load_average_1min={os.getloadavg()[0]:.2f} ties_in_windows={bool((mannwhitney_sliding(X[:1], R, a.window, ties=True)['tie'] > 0).any())}")
     print(f"wall: workbook_test_s={t_ours:.3f} scipy_test_s={t_scipy:.2f} protocol_s={t_protocol:.3f}")
     print(f"cpu:  workbook_test_s={c_ours:.3f} scipy_test_s={c_scipy:.2f} protocol_s={c_protocol:.3f} "
           f"(cpu_speedup={c_scipy / max(c_ours, 1e-9):.1f}; the machine's load inflates wall times)")
