@@ -15,7 +15,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import model_device, seed_everything, hash_key, derive_seed
+from .core import as_input, check_labels, check_model, model_device, seed_everything, hash_key, derive_seed
+from .baselines import _int_option, _real_option
 
 # %% auto #0
 __all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
@@ -31,6 +32,7 @@ ATTACKS = {
 def art_classifier(model: nn.Module, input_shape: Sequence[int], n_classes: int):
     "Wrap `model` (inputs in [0, 1], normalisation inside) as an ART `PyTorchClassifier` with `clip_values=(0, 1)`."
     from art.estimators.classification import PyTorchClassifier
+    _int_option(n_classes, 'n_classes', 2)
     dev = 'gpu' if model_device(model).type == 'cuda' else 'cpu'
     return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=int(n_classes),
                              clip_values=(0.0, 1.0), device_type=dev)
@@ -39,8 +41,12 @@ def _make_attack(name: str, clf, batch_size: int, **kw):
     from art.attacks.evasion import BasicIterativeMethod, ProjectedGradientDescent, CarliniL2Method, DeepFool
     if name not in ATTACKS: raise ValueError(f"unknown attack {name!r}; use one of {list(ATTACKS)}")
     opts = ATTACKS[name] | kw
-    for k in ('eps', 'eps_step', 'max_iter', 'learning_rate', 'binary_search_steps'):
-        if k in opts and not opts[k] > 0: raise ValueError(f"{name}: {k} must be positive, got {opts[k]}")
+    for k in ('eps', 'eps_step', 'learning_rate', 'initial_const'):
+        if k in opts: _real_option(opts[k], f"{name}: {k}", 0, open_low=True)
+    for k in ('epsilon', 'confidence'):
+        if k in opts: _real_option(opts[k], f"{name}: {k}", 0)
+    for k, low in (('max_iter', 1), ('binary_search_steps', 1), ('num_random_init', 0)):
+        if k in opts: _int_option(opts[k], f"{name}: {k}", low)
     cls = dict(BIM=BasicIterativeMethod, PGD=ProjectedGradientDescent, CW=CarliniL2Method, DF=DeepFool)[name]
     if name == 'PGD': opts = dict(norm=np.inf) | opts
     return cls(clf, batch_size=batch_size, verbose=False, **opts)
@@ -48,35 +54,58 @@ def _make_attack(name: str, clf, batch_size: int, **kw):
 def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int | None = None, batch_size: int = 128,
            seed: int = 0, **kw) -> torch.Tensor:
     "Untargeted attack `name` ('BIM', 'PGD', 'CW', 'DF') on images `x` in [0, 1]; `y` are the labels to move away from (default: the predictions)."
-    x = torch.as_tensor(x)
-    if not x.is_floating_point() or len(x) == 0: raise ValueError("x must be a non-empty float tensor of images")
+    x = as_input(x, 'x')
+    _int_option(batch_size, 'batch_size')
+    _int_option(seed, 'seed', 0)
+    if n_classes is not None: _int_option(n_classes, 'n_classes', 2)
     if x.min() < 0 or x.max() > 1: raise ValueError(f"inputs must lie in [0, 1] pixel space, got range [{float(x.min()):.3f}, {float(x.max()):.3f}]")
-    was = model.training; model.eval()
+    n_classes = n_classes or _n_classes(model, x)
+    if y is not None: y = check_labels(y, n_classes, 'y', len(x))
+    was = check_model(model).training; model.eval()
     try:
-        with torch.no_grad(): n_classes = n_classes or model(x[:1].to(model_device(model))).shape[1]
         atk = _make_attack(name, art_classifier(model, x.shape[1:], n_classes), batch_size, **kw)
         seed_everything(seed)        # ART's random starts (PGD's num_random_init) draw from the global np.random
-        yy = None if y is None else np.eye(n_classes, dtype=np.float32)[torch.as_tensor(y).numpy()]
+        yy = None if y is None else np.eye(n_classes, dtype=np.float32)[y.numpy()]
         adv = atk.generate(x=x.cpu().numpy().astype(np.float32), y=yy)
     finally: model.train(was)
+    bad = int((~np.isfinite(adv)).reshape(len(adv), -1).any(1).sum())
+    if bad: raise RuntimeError(f"attack {name!r} returned {bad} adversarial images with NaN or infinite pixels")
     return torch.as_tensor(adv, dtype=x.dtype)
 
 @torch.no_grad()
+def _n_classes(model: nn.Module, x: torch.Tensor) -> int:
+    "The number of classes `model` predicts (one forward pass on the first input, in evaluation mode)."
+    was = check_model(model).training; model.eval()
+    try: return int(model(x[:1].to(model_device(model))).shape[1])
+    finally: model.train(was)
+
+@torch.no_grad()
 def predictions(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    was = model.training; model.eval(); dev = model_device(model)
+    x = as_input(x, 'x')
+    _int_option(batch_size, 'batch_size')
+    was = check_model(model).training; model.eval(); dev = model_device(model)
     try: return torch.cat([model(x[i:i+batch_size].to(dev)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
     finally: model.train(was)
 
 def attack_success(model: nn.Module, x: torch.Tensor, x_adv: torch.Tensor, y) -> torch.Tensor:
     "Boolean mask: the original is classified correctly and the attacked prediction differs from the original prediction."
+    x, x_adv = as_input(x, 'x'), as_input(x_adv, 'x_adv')
     if x.shape != x_adv.shape: raise ValueError(f"x {tuple(x.shape)} and x_adv {tuple(x_adv.shape)} differ in shape")
+    y = check_labels(y, _n_classes(model, x), 'y', len(x))
     p, pa = predictions(model, x), predictions(model, x_adv)
-    return (p == torch.as_tensor(y)) & (pa != p)
+    return (p == y) & (pa != p)
 
 def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tuple(ATTACKS), settings: dict | None = None,
                 seed: int = 0, progress: bool = True, batch_size: int = 128, max_n: int | None = None) -> dict:
     "Attack the (first `max_n`) correctly classified samples of `x` with each attack: {name: dict(idx, x, x_adv, success, asr)}."
-    y = torch.as_tensor(y); ok = predictions(model, x) == y
+    x = as_input(x, 'x')
+    y = check_labels(y, _n_classes(model, x), 'y', len(x))
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names + list(settings or {}) if n not in ATTACKS]
+    if not names or unknown: raise ValueError(f"names must be a non-empty list of attacks from {list(ATTACKS)}; unknown {unknown}")
+    if max_n is not None: _int_option(max_n, 'max_n')
+    _int_option(seed, 'seed', 0)
+    ok = predictions(model, x) == y
     if not ok.any(): raise ValueError("no correctly classified sample to attack")
     idx = torch.nonzero(ok).flatten()[:max_n]; out = {}
     for n in tqdm(names, desc='attacks', disable=not progress, leave=False):
@@ -88,6 +117,7 @@ def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tup
 def success_table(results: dict) -> pd.DataFrame:
     "The attack success rates (Table I) with 95% Wilson intervals: successes over correctly classified originals; mean perturbation sizes."
     from trustbook.metrics import proportion_ci
+    if not isinstance(results, dict) or not results: raise ValueError("results must be a non-empty dict from run_attacks")
     rows = []
     for n, r in results.items():
         s = r['success']; d = (r['x_adv'] - r['x']).flatten(1)[s]

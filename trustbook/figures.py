@@ -87,6 +87,8 @@ def _figure(self, fig, name: str, caption: str, paper_ref: str | None = None, da
            diagnostics: dict | None = None) -> Path:
     "Save a matplotlib figure as `<name>.png` (reproducible bytes) with its sidecar."
     path = self.dir/f'{_plain(name, "name")}.png'
+    if not hasattr(fig, 'savefig'): raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1: raise ValueError(f"dpi must be a positive int, got {dpi!r}")
     _diagnostics(diagnostics)
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=dpi, bbox_inches='tight', metadata={'Software': None})
     return self._meta(path, 'figure', caption, paper_ref, data, True, diagnostics)
@@ -96,6 +98,7 @@ def _table(self, df, name: str, caption: str, paper_ref: str | None = None, data
     "Save a DataFrame as `<name>.csv` and `<name>.md` with its sidecar; `timing=True`: wall-clock numbers, not deterministic."
     if not isinstance(timing, bool): raise TypeError(f"timing must be True or False, got {timing!r}")
     path = self.dir/f'{_plain(name, "name")}.csv'
+    if not hasattr(df, 'to_csv'): raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     _diagnostics(diagnostics)
     with atomic_write(path, 'w') as f: df.to_csv(f, index=False)
     md = markdown if markdown is not None else df.to_markdown(index=False, floatfmt=floatfmt) + '\n'

@@ -18,7 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, find_layer, model_device, iter_batches, seed_everything, hash_key, derive_seed
+from .core import Detector, as_input, check_labels, check_scores, find_layer, model_device, iter_batches
+from .core import seed_everything, hash_key, derive_seed
+from .baselines import _int_option, _real_option, check_latents
 
 # %% auto #0
 __all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix', 'class_vector',
@@ -121,7 +123,10 @@ class AffineOperator:
 # %% ../nbs/30_macs.ipynb #4f9822ce
 def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6, seed: int = 0):
     "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder with power iterations."
-    if k < 1: raise ValueError(f"k must be positive, got {k}")
+    _int_option(k, 'k')
+    _int_option(oversample, 'oversample', 0)
+    _int_option(n_iter, 'n_iter', 0)
+    _int_option(seed, 'seed', 0)
     if k > op.max_rank: raise ValueError(f"k={k} exceeds the rank bound {op.max_rank} of the {op.shape} operator")
     l = min(k + oversample, op.max_rank)
     g = torch.Generator().manual_seed(seed)
@@ -134,6 +139,7 @@ def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int
 
 def layer_svd(op: AffineOperator, k: int, method: str = 'randomized', seed: int = 0, **kw):
     "Top-`k` singular triplets of an `AffineOperator` with `method` in 'randomized', 'arpack', 'dense'."
+    _int_option(k, 'k')
     if k > op.max_rank: raise ValueError(f"corevector size {k} is larger than the rank bound {op.max_rank} of the "
                                          f"layer's {op.shape[0]}x{op.shape[1]} augmented operator")
     if method == 'randomized': return randomized_svd(op, k, seed=seed, **kw)
@@ -153,8 +159,9 @@ def layer_svd(op: AffineOperator, k: int, method: str = 'randomized', seed: int 
 def fit_gmm(v: np.ndarray, n_clusters: int, seed: int = 0, **kw):
     "A diagonal-covariance `sklearn.mixture.GaussianMixture` fitted on corevectors `v` (N, kappa); read `converged_`, `n_iter_` on it."
     from sklearn.mixture import GaussianMixture
-    v = np.asarray(v, dtype=np.float64)
-    if n_clusters < 1: raise ValueError(f"n_clusters must be positive, got {n_clusters}")
+    v = check_latents(v, name='v').numpy()
+    _int_option(n_clusters, 'n_clusters')
+    _int_option(seed, 'seed', 0)
     if len(v) < n_clusters: raise ValueError(f"{len(v)} training corevectors cannot fit {n_clusters} clusters")
     opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6, max_iter=1000, random_state=seed)
     with warnings.catch_warnings():
@@ -181,22 +188,36 @@ class DiagGMM(nn.Module):
 
 def association_matrix(clusters, labels, n_clusters: int, n_classes: int) -> torch.Tensor:
     "$P[g,c]$ = fraction of training samples in cluster g (hard assignment) with true label c; empty clusters give zero rows."
-    clusters, labels = np.asarray(clusters), np.asarray(labels)
-    if labels.min() < 0 or labels.max() >= n_classes: raise ValueError(f"labels must lie in [0, {n_classes})")
+    labels = check_labels(labels, _int_option(n_classes, 'n_classes'), 'labels').numpy()
+    clusters = check_labels(clusters, _int_option(n_clusters, 'n_clusters'), 'clusters', len(labels)).numpy()
     N = np.zeros((n_clusters, n_classes)); np.add.at(N, (clusters, labels), 1)
     tot = N.sum(1, keepdims=True)
     return torch.as_tensor(np.divide(N, tot, out=np.zeros_like(N), where=tot > 0), dtype=torch.float32)
 
 def class_vector(resp: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
     "$p=\\gamma^\\top P/\\mathbf 1^\\top(\\gamma^\\top P)$; uniform when all membership sits on empty clusters (documented fallback)."
+    if resp.dim() != 2 or P.dim() != 2 or resp.shape[1] != P.shape[0]:
+        raise ValueError(f"resp (N, G) and P (G, C) do not match: shapes {tuple(resp.shape)} and {tuple(P.shape)}")
+    if not torch.isfinite(resp).all(): raise ValueError("resp contain NaN or infinite values")
     q = resp @ P.to(resp)
     s = q.sum(1, keepdim=True)
     return torch.where(s > 1e-12, q/s.clamp_min(1e-12), torch.full_like(q, 1/q.shape[1]))
 
 # %% ../nbs/30_macs.ipynb #589f2e5e
+def _check_maps(m, name: str) -> torch.Tensor:
+    "A finite (N, L, C) stack of maps, or a `ValueError` naming `name`."
+    m = torch.as_tensor(m)
+    if m.dim() != 3 or len(m) == 0: raise ValueError(f"{name} must be a non-empty (N, L, C) stack, got shape {tuple(m.shape)}")
+    if not torch.isfinite(m).all(): raise ValueError(f"{name} contain NaN or infinite values")
+    return m
+
 def proto_sources(labels, preds, confidence, n_classes: int, threshold: float = 0.9) -> pd.DataFrame:
     "Per class: training samples labelled, correct, and correct with confidence > `threshold`; `source` is what its proto-map averages."
-    labels, preds, confidence = (torch.as_tensor(a) for a in (labels, preds, confidence))
+    labels = check_labels(labels, _int_option(n_classes, 'n_classes'), 'labels')
+    preds = check_labels(preds, n_classes, 'preds', len(labels))
+    confidence = check_scores(confidence, len(labels), 'confidence')
+    if ((confidence < 0) | (confidence > 1)).any(): raise ValueError("confidence must lie in [0, 1]")
+    _real_option(threshold, 'threshold', 0, 1)
     own = labels[None] == torch.arange(n_classes)[:, None]
     sel = own & (preds[None] == labels[None])
     conf = sel & (confidence[None] > threshold)
@@ -207,7 +228,9 @@ def proto_sources(labels, preds, confidence, n_classes: int, threshold: float = 
 def proto_maps(maps: torch.Tensor, labels, preds, confidence, threshold: float = 0.9, fallback: str = 'correct') -> torch.Tensor:
     "Per-class proto-maps (C, L, C) from training maps (N, L, C) of correct samples with confidence > `threshold`."
     if fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {fallback!r}")
+    maps = _check_maps(maps, 'maps')
     labels, preds, confidence = (torch.as_tensor(a) for a in (labels, preds, confidence))
+    if len(labels) != len(maps): raise ValueError(f"labels has {len(labels)} labels for {len(maps)} maps")
     C = maps.shape[2]; out = torch.zeros(C, *maps.shape[1:])
     src = proto_sources(labels, preds, confidence, C, threshold)
     for c, r in src.iterrows():
@@ -222,7 +245,9 @@ def proto_maps(maps: torch.Tensor, labels, preds, confidence, threshold: float =
 
 def map_cosine(maps: torch.Tensor, protos: torch.Tensor, preds) -> torch.Tensor:
     "The MACS score: Frobenius cosine between each map (N, L, C) and the proto-map of its predicted class."
-    pm = protos.to(maps)[torch.as_tensor(preds, device=maps.device)]
+    maps, protos = _check_maps(maps, 'maps'), _check_maps(protos, 'protos')
+    preds = check_labels(preds, len(protos), 'preds', len(maps))
+    pm = protos.to(maps)[preds.to(maps.device)]
     return F.cosine_similarity(maps.flatten(1), pm.flatten(1), dim=1, eps=1e-12)
 
 # %% ../nbs/30_macs.ipynb #a4adc14c
@@ -247,8 +272,8 @@ def _per_layer(v, layers, what):
     if isinstance(v, dict):
         miss = [l for l in layers if l not in v]
         if miss: raise ValueError(f"{what} has no value for layers {miss}")
-        return {l: int(v[l]) for l in layers}
-    return {l: int(v) for l in layers}
+        return {l: _int_option(v[l], what, None) for l in layers}
+    return {l: _int_option(v, what, None) for l in layers}
 
 def _layer_input(t: torch.Tensor) -> torch.Tensor:
     "Flatten a layer input; transformer token sequences (N, T, d) keep only token 0 (CLS)."
@@ -256,6 +281,7 @@ def _layer_input(t: torch.Tensor) -> torch.Tensor:
 
 def affine_layers(model: nn.Module, skip_convs: int = 0) -> list[str]:
     "Names of the model's `nn.Conv2d`/`nn.Linear` layers in definition order, skipping the first `skip_convs` convs."
+    _int_option(skip_convs, 'skip_convs', 0)
     names, n_conv = [], 0
     for n, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
@@ -281,7 +307,11 @@ class MACS(Detector):
         for d, w in [(self.kappa, 'kappa'), (self.n_clusters, 'n_clusters')]:
             bad = {l: v for l, v in d.items() if v < 1}
             if bad: raise ValueError(f"{w} must be positive, got {bad}")
-        self.rank = rank
+        self.rank = None if rank is None else _int_option(rank, 'rank')
+        _real_option(proto_threshold, 'proto_threshold', 0, 1)
+        if svd_method not in ('randomized', 'arpack', 'dense'): raise ValueError(f"unknown SVD method {svd_method!r}; use 'randomized', 'arpack' or 'dense'")
+        _int_option(batch_size, 'batch_size')
+        _int_option(seed, 'seed', 0)
         if proto_fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {proto_fallback!r}")
         self.proto_threshold, self.proto_fallback, self.svd_method = proto_threshold, proto_fallback, svd_method
         self.batch_size, self.seed, self.progress, self.gmm_kwargs = batch_size, seed, progress, dict(gmm_kwargs or {})
@@ -292,11 +322,11 @@ class MACS(Detector):
     @torch.no_grad()
     def prepare(self, x) -> 'MACS':
         "Learn the target layers' input shapes from a small batch and compute their SVDs."
-        x = torch.as_tensor(x[:2]); dev = model_device(self.model); shapes = {}
+        x = as_input(x, 'x')[:2]; dev = model_device(self.model); shapes = {}
         hooks = [find_layer(self.model, l).register_forward_hook(
                     lambda m, i, o, l=l: shapes.__setitem__(l, tuple(i[0].shape[1:]))) for l in self.layers]
         was = self.model.training; self.model.eval()
-        try: self.model(x.to(dev))
+        try: self.n_classes = self.model(x.to(dev)).shape[1]
         finally:
             for h in hooks: h.remove()
             self.model.train(was)
@@ -340,6 +370,7 @@ class MACS(Detector):
         "Full-rank corevectors of every target layer for a dataset `x`: ({layer: (N, rank)}, logits)."
         if not self.state: raise RuntimeError("call prepare(x) or fit(x, y) first")
         if standardise and self.state[self.layers[0]].mean is None: raise RuntimeError("standardisation needs fit(x, y) first")
+        x = as_input(x, 'x')
         was = self.model.training; self.model.eval(); out, logits = {l: [] for l in self.layers}, []
         try:
             n = len(x)
@@ -353,12 +384,12 @@ class MACS(Detector):
     # --- steps 2-4 and 6
     def fit(self, x, y, val=None) -> 'MACS':
         "Fit on training inputs `x` (N, ...) in model space and true labels `y`."
-        x, y = torch.as_tensor(x), torch.as_tensor(y).long()
-        if len(x) != len(y): raise ValueError(f"got {len(x)} inputs but {len(y)} labels")
+        x = as_input(x, 'x')
+        check_labels(y, None, 'y', len(x))
         self.prepare(x)
+        y = check_labels(y, self.n_classes, 'y', len(x))
         cv, logits = self.corevectors(x, standardise=False)
         self.n_classes = logits.shape[1]
-        if y.min() < 0 or y.max() >= self.n_classes: raise ValueError(f"labels must lie in [0, {self.n_classes})")
         for l in tqdm(self.layers, desc='MACS: GMMs', disable=not self.progress, leave=False):
             st = self.state[l]; v = cv[l]
             st.mean, st.std = v.mean(0).to(st.proj.device), (v.std(0) + 1e-8).to(st.proj.device)
@@ -397,6 +428,7 @@ class MACS(Detector):
     def maps(self, x) -> tuple[torch.Tensor, torch.Tensor]:
         "Classification maps (N, L, C) and logits for a batch `x`."
         if not self.fitted: raise RuntimeError("MACS: call fit(...) first")
+        x = as_input(x, 'x')
         was = self.model.training; self.model.eval()
         try: logits, cv = self._forward(x, True, True)
         finally: self.model.train(was)
@@ -409,7 +441,7 @@ class MACS(Detector):
     def score_and_logits(self, x) -> tuple[torch.Tensor, torch.Tensor]:
         "MACS scores and the model's logits of a whole dataset `x`, batch by batch (one forward pass per batch serves both)."
         ss, ls = [], []
-        for xb, _ in iter_batches(torch.as_tensor(x), self.batch_size):
+        for xb, _ in iter_batches(as_input(x, 'x'), self.batch_size):
             m, lg = self.maps(xb); ss.append(map_cosine(m, self.protos, lg.argmax(1)).cpu()); ls.append(lg.cpu())
         return torch.cat(ss), torch.cat(ls)
 
@@ -421,10 +453,18 @@ def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4,
     "Per-layer TPE search of (kappa, n_clusters) by top-`k` validation accuracy of the layer's class vector; returns (best, trials)."
     import optuna
     from trustbook.metrics import topk_accuracy
-    y_train, y_val = torch.as_tensor(y_train).long(), torch.as_tensor(y_val).long()
+    x_train, x_val = as_input(x_train, 'x_train'), as_input(x_val, 'x_val')
+    for name, v in [('kappas', kappas), ('clusters', clusters)]:
+        if not len(v): raise ValueError(f"{name} is empty")
+        for q in v: _int_option(q, name)
+    _int_option(n_trials, 'n_trials')
+    _int_option(k, 'k')
+    _int_option(seed, 'seed', 0)
     tmp = MACS(macs.model, macs.layers, kappa=1, n_clusters=1, rank=max(kappas), svd_method=macs.svd_method,
                batch_size=macs.batch_size, seed=seed, progress=False)
     tmp.prepare(x_train)
+    y_train = check_labels(y_train, tmp.n_classes, 'y_train', len(x_train))
+    y_val = check_labels(y_val, tmp.n_classes, 'y_val', len(x_val))
     tr, lg = tmp.corevectors(x_train, standardise=False, desc='tune: train corevectors')
     va, _ = tmp.corevectors(x_val, standardise=False, desc='tune: val corevectors')
     tmp.n_classes = lg.shape[1]
@@ -494,6 +534,7 @@ def plot_protos(macs: MACS, class_names: Sequence[str] | None = None, k: int = 1
     "The paper's Figure 2: the `k` proto-maps with the largest and the `k` with the smallest Frobenius norm."
     import matplotlib.pyplot as plt
     if not macs.fitted: raise RuntimeError("MACS: call fit(...) first")
+    _int_option(k, 'k')
     norms = macs.protos.flatten(1).norm(dim=1)
     order = torch.argsort(norms, descending=True, stable=True).tolist()
     k = max(1, min(k, len(order)//2))
@@ -534,6 +575,8 @@ def bench_macs(argv: list[str] | None = None) -> int:
     p.add_argument('--threads', type=int, default=None, help='torch threads (default: torch decides)')
     a = p.parse_args(argv)
     if a.batch < 1 or a.repeats < 1: p.error('--batch and --repeats must be positive')
+    if a.kappa < 1 or a.clusters < 1: p.error('--kappa and --clusters must be positive')
+    if a.max_train is not None and a.max_train < 0: p.error('--max-train must be >= 0 (0: the whole training set)')
     if a.threads: torch.set_num_threads(a.threads)
     from trustbook import config, data, models
     from trustbook.macs_baselines import DeepMahalanobis, FeatureSqueezing, dmd_feature_layers

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, as_input, check_model, find_layer, model_device, iter_batches
-from .baselines import LogitDetector, MSP, logits_of
+from .core import Detector, as_input, check_labels, check_model, find_layer, model_device, iter_batches
+from .baselines import LogitDetector, MSP, logits_of, check_latents, _int_option, _real_option
 
 # %% auto #0
 __all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nlm_params', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
@@ -29,8 +29,8 @@ class DOCTOR(LogitDetector):
     name = 'DOC'
     def __init__(self, model: nn.Module, temperature: float = 1.0, epsilon: float = 0.0, batch_size: int = 512):
         super().__init__(model, batch_size)
-        if temperature <= 0: raise ValueError(f"temperature must be positive, got {temperature}")
-        if epsilon < 0: raise ValueError(f"epsilon must be non-negative, got {epsilon}")
+        _real_option(temperature, 'temperature', 0, open_low=True)
+        _real_option(epsilon, 'epsilon', 0)
         self.temperature, self.epsilon = temperature, epsilon
     def from_logits(self, logits): return (logits/self.temperature).softmax(1).pow(2).sum(1)
     def _score(self, x):
@@ -52,14 +52,13 @@ class RelU(LogitDetector):
     name = 'Rel-U'
     def __init__(self, model: nn.Module, lam: float = 0.5, temperature: float = 1.0, batch_size: int = 512):
         super().__init__(model, batch_size)
-        if not 0 <= lam <= 1: raise ValueError(f"lam must lie in [0, 1], got {lam}")
-        if temperature <= 0: raise ValueError(f"temperature must be positive, got {temperature}")
+        _real_option(lam, 'lam', 0, 1)
+        _real_option(temperature, 'temperature', 0, open_low=True)
         self.lam, self.temperature, self.fitted = lam, temperature, False
     def fit(self, x, y, logits=None) -> 'RelU':
         "Learn $D$ and the normalisation range from training inputs `x` (or their `logits`) and labels `y`."
-        logits = logits_of(self.model, x, self.batch_size) if logits is None else torch.as_tensor(logits).float()
-        y = torch.as_tensor(y)
-        if len(y) != len(logits): raise ValueError(f"got {len(logits)} inputs but {len(y)} labels")
+        logits = logits_of(self.model, x, self.batch_size) if logits is None else check_latents(logits, name='logits').float()
+        y = check_labels(y, logits.shape[1], 'y', len(logits))
         p = (logits/self.temperature).softmax(1).double(); ok = p.argmax(1) == y
         if ok.all() or not ok.any():
             raise ValueError(f"Rel-U needs both correct and misclassified training samples; got {int(ok.sum())} correct "
@@ -81,7 +80,9 @@ class RelU(LogitDetector):
 # %% ../nbs/31_macs_baselines.ipynb #9763c281
 def bit_depth(x: torch.Tensor, bits: int = 5) -> torch.Tensor:
     "Quantise pixels in [0, 1] to `2**bits` levels."
-    if not 1 <= bits <= 16: raise ValueError(f"bits must be in [1, 16], got {bits}")
+    as_input(x)                 # the input policy's checks; the squeezers keep the input's dtype
+    x = torch.as_tensor(x)
+    if not 1 <= _int_option(bits, 'bits') <= 16: raise ValueError(f"bits must be in [1, 16], got {bits}")
     m = 2**bits - 1
     return torch.round(x.clamp(0, 1)*m)/m
 
@@ -92,7 +93,9 @@ def _symmetric_index(n: int, p: int) -> torch.Tensor:
 
 def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
     "Per-channel `size` x `size` median filter of a batch (N, C, H, W), borders as `scipy.ndimage.median_filter(mode='reflect')`."
-    if size < 1 or size % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
+    as_input(x)
+    x = torch.as_tensor(x)
+    if _int_option(size, 'size') % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
     if x.dim() != 4: raise ValueError(f"median_filter needs (N, C, H, W), got shape {tuple(x.shape)}")
     p = size//2
     N, C, H, W = x.shape
@@ -101,13 +104,20 @@ def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
 
 def nlm_params(search_window: int = 11, patch: int = 3, h: float = 4.0, scale: float = 255.0) -> dict:
     "scikit-image `denoise_nl_means` arguments for OpenCV's (search window, patch, h on a 0-`scale` range), on [0, 1] pixels."
-    if search_window < 1 or search_window % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
-    if h <= 0: raise ValueError(f"h must be positive, got {h}")
+    if _int_option(search_window, 'search_window') % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
+    _int_option(patch, 'patch')
+    _real_option(h, 'h', 0, open_low=True)
+    _real_option(scale, 'scale', 0, open_low=True)
     return dict(patch_size=int(patch), patch_distance=search_window//2, h=h/scale)
 
 def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: float = 4/255) -> torch.Tensor:
     "Non-local means denoising (scikit-image, fast mode) of each image of a batch (N, C, H, W); defaults: Xu et al.'s 11-3-4."
     from skimage.restoration import denoise_nl_means
+    as_input(x)
+    x = torch.as_tensor(x)
+    _int_option(patch_size, 'patch_size')
+    _int_option(patch_distance, 'patch_distance')
+    _real_option(h, 'h', 0, open_low=True)
     a = x.detach().cpu().numpy().astype(np.float64).transpose(0, 2, 3, 1)     # channels last
     out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h, fast_mode=True,
                                      channel_axis=-1).reshape(im.shape) for im in a])   # one channel comes back (H, W)
@@ -118,7 +128,7 @@ class FeatureSqueezing(Detector):
     name = 'FS'
     def __init__(self, model: nn.Module, bits: int = 5, median: int = 3, nlm: bool = True, nlm_kwargs: dict | None = None,
                  batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = check_model(model), batch_size, True
+        self.model, self.batch_size, self.fitted = check_model(model), _int_option(batch_size, 'batch_size'), True
         bit_depth(torch.zeros(1), bits); median_filter(torch.zeros(1, 1, 3, 3), median)    # validate now
         self.squeezers = {f'bits{bits}': lambda x: bit_depth(x, bits), f'median{median}': lambda x: median_filter(x, median)}
         if nlm: self.squeezers['nlm'] = lambda x: nl_means(x, **(nlm_kwargs or {}))
@@ -147,8 +157,8 @@ class DeepMahalanobis(Detector):
         self.layers = [layers] if isinstance(layers, str) else list(layers)
         if not self.layers: raise ValueError("DMD needs at least one feature layer")
         for l in self.layers: find_layer(model, l)
-        if magnitude < 0: raise ValueError(f"magnitude must be non-negative, got {magnitude}")
-        self.magnitude, self.batch_size, self.progress = magnitude, batch_size, progress
+        _real_option(magnitude, 'magnitude', 0)
+        self.magnitude, self.batch_size, self.progress = magnitude, _int_option(batch_size, 'batch_size'), progress
         self.fitted, self.regressor = False, None
 
     def _features(self, x):
@@ -163,8 +173,8 @@ class DeepMahalanobis(Detector):
     def fit(self, x, y) -> 'DeepMahalanobis':
         "Class means and tied precision of every layer's features from training inputs `x` and true labels `y`."
         from sklearn.covariance import EmpiricalCovariance
-        x, y = as_input(x), torch.as_tensor(y).long()
-        if len(x) != len(y): raise ValueError(f"got {len(x)} inputs but {len(y)} labels")
+        x = as_input(x)
+        y = check_labels(y, logits_of(self.model, x[:1]).shape[1], 'y', len(x))
         dev = model_device(self.model); was = self.model.training; self.model.eval(); fs = [[] for _ in self.layers]
         try:
             with torch.no_grad():
@@ -189,7 +199,7 @@ class DeepMahalanobis(Detector):
     def layer_scores(self, x, magnitude: float | None = None) -> torch.Tensor:
         "The per-layer features $\\max_c s_c(\\tilde x)$, shape (N, L), with input preprocessing of `magnitude`."
         if not self.fitted: raise RuntimeError("DMD: call fit(x, y) first")
-        m = self.magnitude if magnitude is None else magnitude
+        m = self.magnitude if magnitude is None else _real_option(magnitude, 'magnitude', 0)
         dev = model_device(self.model); was = self.model.training; self.model.eval(); out = []
         try:
             for xb, _ in tqdm(iter_batches(as_input(x), self.batch_size), desc='DMD: scores', disable=not self.progress, leave=False):
@@ -216,12 +226,13 @@ class DeepMahalanobis(Detector):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         if isinstance(negs, torch.Tensor) or not len(negs): raise ValueError("negs must be a non-empty list of negative sets")
-        F_pos = torch.as_tensor(pos) if features else self.layer_scores(pos)
+        _int_option(seed, 'seed', 0)
+        F_pos = check_latents(pos, len(self.layers), 'pos') if features else self.layer_scores(pos)
         per = len(F_pos)//len(negs)
         if per < 1: raise ValueError(f"{len(F_pos)} positives cannot be shared among {len(negs)} negative sets")
         g = np.random.default_rng(seed); F_neg = []
         for n in negs:
-            Fn = torch.as_tensor(n) if features else self.layer_scores(n)
+            Fn = check_latents(n, len(self.layers), 'negs') if features else self.layer_scores(n)
             if len(Fn) == 0: raise ValueError("a negative set is empty")
             F_neg.append(Fn[g.choice(len(Fn), min(per, len(Fn)), replace=False)])
         X = torch.cat([F_pos, *F_neg]).double().numpy(); Y = np.r_[np.ones(len(F_pos)), np.zeros(len(X) - len(F_pos))]
@@ -234,7 +245,8 @@ class DeepMahalanobis(Detector):
     def score_features(self, F_: torch.Tensor) -> torch.Tensor:
         "P(in-distribution) from precomputed layer features."
         if self.regressor is None: raise RuntimeError("DMD: call fit_regressor(...) first (or use DMDBase for the single-layer score)")
-        return torch.as_tensor(self.regressor.predict_proba(torch.as_tensor(F_).double().numpy())[:, 1], dtype=torch.float32)
+        F_ = check_latents(F_, len(self.layers), 'features')
+        return torch.as_tensor(self.regressor.predict_proba(F_.numpy())[:, 1], dtype=torch.float32)
 
     def _score(self, x): return self.score_features(self.layer_scores(x))
 

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from .core import check_labels
+
 # %% auto #0
 __all__ = ['METRICS', 'VERDICTS', 'check_binary', 'auroc', 'aupr', 'aupr_trapezoid', 'threshold_at_tpr', 'fpr_at_threshold',
            'fpr_at_tpr', 'detection_error', 'separation_metrics', 'topk_accuracy', 'calibration_bins', 'ece',
@@ -61,7 +63,7 @@ def aupr_trapezoid(y_true, score) -> float:
 # %% ../nbs/01_metrics.ipynb #d6176af4
 def threshold_at_tpr(pos_scores, tpr: float = 0.95) -> float:
     "Largest threshold tau with mean(pos_scores >= tau) >= tpr."
-    if not 0 < tpr <= 1: raise ValueError(f"tpr must be in (0, 1], got {tpr}")
+    if isinstance(tpr, bool) or not isinstance(tpr, numbers.Real) or not 0 < tpr <= 1: raise ValueError(f"tpr must be in (0, 1], got {tpr!r}")
     p = _np(pos_scores, 'pos_scores').astype(np.float64)
     if not np.isfinite(p).all(): raise ValueError("pos_scores contain NaN or infinite values")
     k = int(np.ceil(tpr * len(p) - 1e-12))          # number of positives that must be accepted
@@ -70,6 +72,7 @@ def threshold_at_tpr(pos_scores, tpr: float = 0.95) -> float:
 def fpr_at_threshold(neg_scores, tau: float) -> float:
     "Fraction of negatives accepted (score >= tau)."
     n = _np(neg_scores, 'neg_scores').astype(np.float64)
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or math.isnan(tau): raise ValueError(f"tau must be a number (not NaN), got {tau!r}")
     if not np.isfinite(n).all(): raise ValueError("neg_scores contain NaN or infinite values")
     return float((n >= tau).mean())
 
@@ -100,10 +103,11 @@ def separation_metrics(trust_in, trust_out, tprs=(0.95, 0.8)) -> dict:
 # %% ../nbs/01_metrics.ipynb #d476cd47
 def topk_accuracy(scores, y, k: int = 1) -> float:
     "Fraction of rows of `scores` (N, C) whose true label `y` is among the `k` highest entries."
-    s, y = torch.as_tensor(scores), torch.as_tensor(y)
+    s = torch.as_tensor(scores)
     if s.dim() != 2: raise ValueError(f"scores must be (N, C), got shape {tuple(s.shape)}")
     if len(s) == 0: raise ValueError("scores is empty")
-    if len(y) != len(s): raise ValueError(f"{len(s)} score rows but {len(y)} labels")
+    y = check_labels(y, s.shape[1], 'y', len(s))
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral): raise TypeError(f"k must be an integer, got {k!r}")
     if not 1 <= k <= s.shape[1]: raise ValueError(f"k must be in [1, {s.shape[1]}], got {k}")
     if not torch.isfinite(s).all(): raise ValueError("scores contain NaN or infinite values")
     top = s.topk(k, dim=1).indices
