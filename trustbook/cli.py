@@ -15,7 +15,7 @@ __all__ = ['COMMANDS', 'BENCHES', 'main']
 COMMANDS = {
     'data':  ('trustbook.data:data_main', 'list the datasets, verify their checksums'),
     'bench': (None, 'run a performance benchmark (see `trustbook bench --help`)'),
-    'regen': ('trustbook.regen:regen_main', 'regenerate figures and tables by running the experiment notebooks'),
+    'regen': ('trustbook.regen:regen_main', "regenerate one profile's figures and tables (figures/PROFILE/) from the experiment notebooks"),
     'docs':  ('trustbook.docs:docs_main', 'render the notebooks into the HTML workbook'),
 }
 BENCHES = {

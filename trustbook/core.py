@@ -250,6 +250,8 @@ def check_labels(y, n_classes: int | None, name: str = 'y', n: int | None = None
 def iter_batches(data, batch_size: int = 256, labels=None):
     "Yield `(x, y)` batches from a tensor or NumPy array (with optional `labels`), a `(x, y)` tuple, a Dataset or a DataLoader."
     if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]): data, labels = data
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if isinstance(data, np.ndarray): data = torch.as_tensor(data)       # batched like a tensor, not walked row by row
     if isinstance(labels, np.ndarray): labels = torch.as_tensor(labels)
     if torch.is_tensor(data):

@@ -32,14 +32,12 @@ __all__ = ['CONDITIONINGS', 'ZOO', 'one_hot', 'soft_vector', 'make_conditioning'
 # %% ../nbs/40_counterfeits.ipynb #263091b9
 def one_hot(y, n_classes: int) -> torch.Tensor:
     "One-hot conditioning vectors $e_y$ (float32, shape `(len(y), n_classes)`)."
-    y = torch.as_tensor(y, dtype=torch.long)
-    if y.numel() and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in [0, {n_classes}), got range [{int(y.min())}, {int(y.max())}]")
+    y = core.check_labels(y, n_classes, 'y')
     return F.one_hot(y, n_classes).float()
 
 def soft_vector(y, n_classes: int, tau: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
     "Soft conditioning: softmax of a Gaussian vector (temperature `tau`) whose largest entry is swapped to class `y`."
-    if tau <= 0: raise ValueError(f"tau must be positive, got {tau}")
+    if not (math.isfinite(tau) and tau > 0): raise ValueError(f"tau must be a positive finite number, got {tau}")
     y = one_hot(y, n_classes).argmax(1)                      # validates the labels
     r = torch.randn(len(y), n_classes, generator=generator)
     i, top = torch.arange(len(y)), r.argmax(1)
@@ -323,6 +321,7 @@ def generate(G: CounterfeitGenerator, c, seed: int = 0, dropout: bool = False, b
 @torch.no_grad()
 def classify(classifier: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     "Softmax outputs of the frozen classifier (eval mode) on `x`, batch by batch."
+    x = core.as_input(x, 'x')
     was = classifier.training; classifier.eval(); dev = core.model_device(classifier)
     try: return torch.cat([torch.softmax(classifier(x[i:i + batch_size].to(dev)), 1).cpu() for i in range(0, len(x), batch_size)])
     finally: classifier.train(was)
@@ -342,11 +341,10 @@ def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_cl
 
 # %% ../nbs/40_counterfeits.ipynb #ab63fba9
 def _check_probs(probs, y):
-    probs, y = torch.as_tensor(probs), torch.as_tensor(y).long()
+    probs, y = torch.as_tensor(probs), torch.as_tensor(y)
     if probs.dim() != 2 or len(probs) != len(y): raise ValueError(f"probs must be (N, K) with N = len(y) = {len(y)}, got {tuple(probs.shape)}")
     if len(y) == 0: raise ValueError("no samples")
-    if y.min() < 0 or y.max() >= probs.shape[1]: raise ValueError(f"labels must lie in [0, {probs.shape[1]})")
-    return probs, y
+    return probs, core.check_labels(y, probs.shape[1], 'y')
 
 def target_hit_rate(probs, y) -> float:
     "Share of samples predicted as their target (conditioning or true) class."
@@ -364,6 +362,8 @@ def nn_distance(query, reference, k: int = 1, batch_size: int = 512) -> torch.Te
     "Euclidean distance from every row of `query` to its `k`-th nearest row of `reference` (inputs flattened)."
     q, r = torch.as_tensor(query).flatten(1).float(), torch.as_tensor(reference).flatten(1).float()
     if q.shape[1] != r.shape[1]: raise ValueError(f"query and reference differ in dimension: {q.shape[1]} vs {r.shape[1]}")
+    for name, t in (('query', q), ('reference', r)):
+        if not torch.isfinite(t).all(): raise ValueError(f"{name} contains {int((~torch.isfinite(t)).sum())} NaN or infinite values")
     if not 1 <= k <= len(r): raise ValueError(f"k must be in [1, {len(r)}], got {k}")
     return torch.cat([torch.cdist(q[i:i + batch_size], r).topk(k, 1, largest=False).values[:, -1]
                       for i in range(0, len(q), batch_size)])
@@ -381,6 +381,7 @@ def median_ratio_bootstrap(a, b, n_boot: int = 1000, seed: int = 0) -> tuple[flo
 def features(classifier: nn.Module, x, feature_layer: str | None = None, batch_size: int = 512) -> torch.Tensor:
     "Penultimate features (output of `latent_layer`, flattened) of `x`, no gradients."
     name, _ = _feature_layer(classifier, feature_layer)
+    if torch.is_tensor(x) or isinstance(x, np.ndarray): x = core.as_input(x, 'x')
     return core.capture_activations(classifier, x, name, batch_size=batch_size, progress=False)[name]
 
 # %% ../nbs/40_counterfeits.ipynb #2a276db1

@@ -505,14 +505,16 @@ def _gen(seed) -> torch.Generator:
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return torch.Generator().manual_seed(int(seed))
 
-def _check_batch(x, min_dim=3):
+def _check_batch(x, min_dim=3) -> torch.Tensor:
+    "`x` as a float batch under the input policy (`core.as_input`), with at least `min_dim` dimensions."
     if not torch.is_tensor(x) or x.dim() < min_dim:
         raise ValueError(f"expected a tensor of shape (N, C, ...) with at least {min_dim} dimensions, got "
                          f"{tuple(x.shape) if torch.is_tensor(x) else type(x).__name__}")
+    return core.as_input(x, 'x')
 
 def pixel_shuffle(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     "Permute the positions (pixels or time steps) of every sample independently, the same way in every channel."
-    _check_batch(x); g = _gen(seed)
+    x = _check_batch(x); g = _gen(seed)
     flat = x.flatten(2); n, c, m = flat.shape
     perm = torch.argsort(torch.rand(n, m, generator=g), dim=1)
     return flat.gather(2, perm[:, None, :].expand(n, c, m)).reshape(x.shape)
@@ -531,7 +533,8 @@ def patch_shuffle(x: torch.Tensor, patch: int = 4, seed: int = 0) -> torch.Tenso
 
 def gaussian_noise_like(x: torch.Tensor, seed: int = 0, n: int | None = None) -> torch.Tensor:
     "`n` (default `len(x)`) samples of Gaussian noise with `x`'s per-channel mean and std, clipped to `x`'s range."
-    _check_batch(x); g = _gen(seed); n = len(x) if n is None else n
+    x = _check_batch(x); g = _gen(seed); n = len(x) if n is None else n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive int, got {n!r}")
     dims = [0] + list(range(2, x.dim()))
     mu, sd = x.mean(dims, keepdim=True), x.std(dims, keepdim=True)
     z = torch.randn((n,) + tuple(x.shape[1:]), generator=g, dtype=x.dtype)

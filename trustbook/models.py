@@ -252,6 +252,8 @@ class SmallViT(ZooModel, torchvision.models.VisionTransformer):
 
 def resize_input(x: torch.Tensor, size: int | None) -> torch.Tensor:
     "Bilinear (antialiased) resize of images (N, C, H, W) to `size x size`; `x` itself when `size` is None or already met."
+    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
+        raise ValueError(f"size must be None or a positive int, got {size!r}")
     if size is None or tuple(x.shape[-2:]) == (size, size): return x
     return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=True)
 
@@ -367,6 +369,7 @@ def _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512, progress: bool = False) -> torch.Tensor:
     "Logits of `model` (in eval mode) on every input of `x`, batch by batch, on the CPU."
     if not torch.is_tensor(x): raise ValueError(f"x must be a tensor, got {type(x).__name__}")
+    x = core.as_input(x, 'x')
     dev, was = core.model_device(model), model.training
     model.eval()
     try:
@@ -378,7 +381,9 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512, progress: 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
     "Top-1 accuracy (a fraction in [0, 1]) of `model` on `(x, y)`."
     _check_xy(x, y)
-    return (predict(model, x, batch_size).argmax(1) == y.to(torch.int64)).float().mean().item()
+    logits = predict(model, x, batch_size)
+    y = core.check_labels(y, logits.shape[1], 'y', n=len(x))
+    return (logits.argmax(1) == y).float().mean().item()
 
 # %% ../nbs/03_models.ipynb #6794cafc
 def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2, batch_size: int = 128,
@@ -456,6 +461,7 @@ def latents(model: nn.Module, x, batch_size: int = 256, progress: bool = False) 
     "The penultimate latents (output of `model.latent_layer`, eval mode) of every input in `x`."
     layer = getattr(model, 'latent_layer', None)
     if not layer: raise ValueError(f"{type(model).__name__} has no `latent_layer` attribute; zoo models carry one")
+    if torch.is_tensor(x) or isinstance(x, np.ndarray): x = core.as_input(x, 'x')
     return core.capture_activations(model, x, layer, batch_size=batch_size, progress=progress, desc='latents')[layer]
 
 # %% ../nbs/03_models.ipynb #1b73ad0a

@@ -7,17 +7,18 @@ Docs: https://trustbook.github.io/trustbook/regen.html.md"""
 
 # %% ../nbs/90_regen.ipynb #2ed8adf6
 from __future__ import annotations
-import argparse, concurrent.futures as cf, datetime as _dt, fnmatch, hashlib, json, multiprocessing as mp, os, re
-import sys, time
+import argparse, ast, concurrent.futures as cf, datetime as _dt, fnmatch, functools, hashlib, json
+import multiprocessing as mp, os, re, sys, time
 from pathlib import Path
 
 from . import config
 
 # %% auto #0
-__all__ = ['DATASET_FILES', 'EXECUTORS', 'PAPERS', 'experiment_notebooks', 'declared_parameters', 'job_parameters',
-           'write_notebook', 'notebook_datasets', 'FileHashes', 'data_files', 'data_digest', 'code_digest',
-           'notebook_digest', 'job_key', 'run_job', 'LocalExecutor', 'RayExecutor', 'Progress', 'index_markdown',
-           'write_index', 'read_stamp', 'plan', 'regen', 'regen_main']
+__all__ = ['DATASET_FILES', 'TOOLING', 'EXECUTORS', 'PAPERS', 'experiment_notebooks', 'declared_parameters', 'job_parameters',
+           'write_notebook', 'notebook_datasets', 'FileHashes', 'data_files', 'data_digest', 'notebook_modules',
+           'code_digest', 'notebook_digest', 'job_key', 'run_job', 'LocalExecutor', 'RayExecutor', 'Progress',
+           'index_markdown', 'write_index', 'read_stamp', 'notebook_after', 'index_seconds', 'plan', 'priorities',
+           'ready_jobs', 'regen', 'regen_main']
 
 # %% ../nbs/90_regen.ipynb #a77b73fa
 def experiment_notebooks(root: str | os.PathLike | None = None, only: str | None = None) -> list[Path]:
@@ -49,13 +50,21 @@ def declared_parameters(nb_path: str | os.PathLike, kernel: str = 'python3') -> 
                                  "`name = value  # comment` per line, with no '=' in the comment")
     return found
 
+def _injectable(name: str, v):
+    "`v` as papermill can write it: its translator turns a tuple into the string of the tuple, so tuples become lists."
+    if isinstance(v, (tuple, list)): return [_injectable(name, x) for x in v]
+    if isinstance(v, dict): return {k: _injectable(name, x) for k, x in v.items()}
+    if v is None or isinstance(v, (bool, int, float, str)): return v
+    raise ValueError(f"parameter {name!r}: papermill cannot inject a {type(v).__name__} ({v!r}); use a list, dict, number or string")
+
 def job_parameters(nb_path: str | os.PathLike, profile: str | None = None, overrides: dict | None = None,
                    root=None) -> dict:
     "The profile's parameters for this notebook plus `overrides`, restricted to the names the notebook declares."
     nb_path = Path(nb_path)
     declared = declared_parameters(nb_path)
     params = {**config.profile(profile, nb_path.stem, root=root), **(overrides or {})}
-    return {k: params[k] for k in sorted(params) if k in declared}
+    if 'profile' in declared: params['profile'] = profile or config.setting('default_profile')[0]  # always the one run
+    return {k: _injectable(k, params[k]) for k in sorted(params) if k in declared}
 
 # %% ../nbs/90_regen.ipynb #c152213a
 def write_notebook(path: str | os.PathLike, *cells: str, parameters: str | None = None, metadata: dict | None = None) -> Path:
@@ -145,16 +154,64 @@ def data_digest(names: list[str], data_root=None, hashes: FileHashes | None = No
         res[n] = {(str(f.relative_to(root)) if root and f.is_relative_to(root) else f.name): hashes(f) for f in fs} or 'absent'
     return res
 
-def code_digest(package: str | os.PathLike | None = None) -> str:
-    "SHA-256 over the source of the `trustbook` package (every `.py` but nbdev's generated index)."
+# %% ../nbs/90_regen.ipynb #b7c1e0a2
+TOOLING = ('regen', 'docs', 'cli')
+
+def _package_dir(package=None) -> Path:
     import importlib.util
-    pkg = Path(package) if package else Path(importlib.util.find_spec('trustbook').origin).resolve().parent
+    return Path(package) if package else Path(importlib.util.find_spec('trustbook').origin).resolve().parent
+
+def _imports(source: str, pkg: Path, name: str = 'trustbook') -> set[str]:
+    "The modules of the package in `pkg` that Python `source` imports anywhere ('__init__': the package itself)."
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            heads = [a.name.split('.') for a in node.names if a.name.split('.')[0] == name]
+            found |= {h[1] if len(h) > 1 else '__init__' for h in heads}
+        elif isinstance(node, ast.ImportFrom):
+            path = node.module.split('.') if node.module else []
+            if not node.level:
+                if path[:1] != [name]: continue
+                path = path[1:]
+            found |= {path[0]} if path else {a.name for a in node.names}
+    modules = {p.stem for p in pkg.glob('*.py')}
+    return {m if m in modules else '__init__' for m in found} & modules
+
+# %% ../nbs/90_regen.ipynb #b7c1e0a3
+@functools.lru_cache(maxsize=None)
+def _module_imports(path: str, mtime_ns: int, pkg: str) -> frozenset:
+    return frozenset(_imports(Path(path).read_text(), Path(pkg)))
+
+def _cell_python(source: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+    return TransformerManager().transform_cell(source)
+
+def notebook_modules(nb_path: str | os.PathLike, package=None) -> list[str]:
+    "The package modules a notebook runs: those its code cells import, and transitively those they import."
+    pkg = _package_dir(package)
+    cells = [c.source for c in _read_nb(nb_path).cells if c.cell_type == 'code']
+    try: todo = set().union(*(_imports(_cell_python(s), pkg) for s in cells))
+    except SyntaxError: return sorted(p.stem for p in pkg.glob('*.py') if p.name != '_modidx.py')  # cautious
+    seen = set()
+    while todo:
+        m = todo.pop()
+        seen.add(m)
+        f = pkg/f'{m}.py'
+        todo |= {d for d in _module_imports(str(f), f.stat().st_mtime_ns, str(pkg)) if d not in TOOLING} - seen
+    return sorted(seen)
+
+def code_digest(package: str | os.PathLike | None = None, modules: list[str] | None = None) -> str:
+    "SHA-256 over the source of `modules` of the package (default: every `.py` but nbdev's generated index)."
+    pkg = _package_dir(package)
+    files = sorted(pkg.rglob('*.py')) if modules is None else [pkg/f'{m}.py' for m in sorted(modules)]
     h = hashlib.sha256()
-    for p in sorted(pkg.rglob('*.py')):
+    for p in files:
         if p.name == '_modidx.py' or '__pycache__' in p.parts: continue
-        h.update(str(p.relative_to(pkg)).encode()); h.update(b'\0'); h.update(p.read_bytes()); h.update(b'\0')
+        h.update(str(p.relative_to(pkg)).encode() + b'\0')
+        h.update(p.read_bytes() + b'\0')
     return h.hexdigest()
 
+# %% ../nbs/90_regen.ipynb #b7c1e0a4
 def notebook_digest(nb_path: str | os.PathLike) -> str:
     "SHA-256 over the notebook's cell types and sources: outputs, ids and execution counts do not count."
     nb = _read_nb(nb_path)
@@ -162,10 +219,12 @@ def notebook_digest(nb_path: str | os.PathLike) -> str:
 
 def _sha(obj) -> str: return hashlib.sha256(json.dumps(obj, sort_keys=True, default=repr).encode()).hexdigest()
 
-def job_key(nb_path, params: dict, datasets: list[str], data_root=None, hashes=None, code: str | None = None) -> dict:
+def job_key(nb_path, params: dict, datasets: list[str], data_root=None, hashes=None, code: str | None = None,
+            package=None) -> dict:
     "The parts of a job's content hash, and `key`, the hash of them all."
     parts = dict(notebook=notebook_digest(nb_path), params=_sha(params),
-                 data=_sha(data_digest(datasets, data_root, hashes)), code=code or code_digest())
+                 data=_sha(data_digest(datasets, data_root, hashes)),
+                 code=code or code_digest(package, notebook_modules(nb_path, package)))
     return parts | {'key': _sha(parts)}
 
 # %% ../nbs/90_regen.ipynb #e131d932
@@ -185,9 +244,9 @@ def run_job(job: dict) -> dict:
     out = Path(job['output']); out.parent.mkdir(parents=True, exist_ok=True)
     # The kernel writes where this run looks, and draws figures inline so executed copies keep them
     # (an inherited MPLBACKEND=Agg would leave only a text repr in the notebook).
-    env = {'TRUSTBOOK_FIGURES': job['figures'], 'TRUSTBOOK_RUNS': job['runs'],
-           'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'PYTHONHASHSEED': '0', **{k: str(job.get('threads', 1)) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')},
-           **job.get('env', {})}
+    env = {'TRUSTBOOK_FIGURES': job['figures'], 'TRUSTBOOK_RUNS': job['runs'], 'TRUSTBOOK_PROFILE': job['profile'],
+           'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'PYTHONHASHSEED': '0',
+           **{k: str(job.get('threads', 1)) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}, **job.get('env', {})}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     t0 = time.time(); rec = dict(notebook=job['notebook'], name=job['name'], output=str(out), params=job['params'],
@@ -200,6 +259,7 @@ def run_job(job: dict) -> dict:
     except BaseException as e:  # noqa: BLE001 - a worker must always report back
         if isinstance(e, KeyboardInterrupt): raise
         summary, tb = _error_text(e)
+        if isinstance(e, TimeoutError): summary = f"timed out: a cell ran longer than {job.get('timeout')} s"
         rec.update(status='failed', error=summary, traceback=tb)
     finally:
         for k, v in saved.items():
@@ -289,7 +349,10 @@ class Progress:
     def __init__(self, names, out=None, live: bool | None = None, heartbeat: float = 30.0):
         self.out = out or sys.stdout
         self.live = self.out.isatty() if live is None and hasattr(self.out, 'isatty') else bool(live)
-        self.state = {n: 'queued' for n in names}; self.t0 = time.time(); self.since = {}
+        self.state = {n: 'queued' for n in names}
+        self.t0 = time.time()
+        self.since = {}
+        self.seconds = {}
         self.heartbeat, self._last = heartbeat, time.time()
 
     def elapsed(self) -> str:
@@ -309,10 +372,14 @@ class Progress:
         if self.live: self.out.write(self.status())
         self.out.flush()
 
-    def update(self, name: str, state: str, note: str = ''):
+    def update(self, name: str, state: str, note: str = '', seconds: float | None = None):
+        "Record `name`'s new state; `seconds`: its wall time, when it finished."
         if state not in self.STATES: raise ValueError(f"unknown state {state!r}; one of {self.STATES}")
         self.state[name] = state
         if state == 'running': self.since[name] = time.time()
+        if seconds is not None:
+            self.seconds[name] = seconds
+            note = f'{seconds:.1f}s' + ('  ' + note if note else '')
         self._write(f"[{self.elapsed()}] {state:>7}  {name}{'  ' + note if note else ''}")
 
     def tick(self):
@@ -320,9 +387,14 @@ class Progress:
         elif time.time() - self._last >= self.heartbeat and self.counts()['running']:
             self._last = time.time(); self.out.write(self.status() + '\n'); self.out.flush()
 
+    def total(self) -> str:
+        return (f"total: {self.elapsed()} wall for {len(self.seconds)} notebooks run "
+                f"({sum(self.seconds.values()):.1f}s of notebook time)")
+
     def close(self):
         if self.live: self.out.write('\r\x1b[2K')
-        self.out.write(self.status() + '\n'); self.out.flush()
+        self.out.write(self.status() + '\n' + self.total() + '\n')
+        self.out.flush()
 
 # %% ../nbs/90_regen.ipynb #c0062d6c
 PAPERS = {
@@ -341,41 +413,59 @@ def _cell(v) -> str:
 
 def _params_text(p: dict) -> str: return ', '.join(f'{k}={json.dumps(v)}' for k, v in sorted((p or {}).items())) or '-'
 
-def index_markdown(records: list[dict], generated: str | None = None) -> str:
-    "The text of `figures/INDEX.md` for sidecar `records` (as returned by `trustbook.figures.read_index`)."
+def _notebooks_markdown(stamps: list[dict], profile: str) -> list[str]:
+    "The index's last section: each notebook's last run, its status and wall time."
+    lines = [f'## Notebooks (profile `{profile}`)', '', '| notebook | profile | status | wall time (s) | finished | parameters |',
+             '|---|---|---|---|---|---|']
+    for s in sorted(stamps, key=lambda s: s.get('notebook', '')):
+        lines.append('| ' + ' | '.join(_cell(x) for x in [
+            s.get('notebook', ''), s.get('profile') or profile, s.get('status', ''), f"{s.get('seconds') or 0:.1f}",
+            s.get('finished', ''), _params_text(s.get('params'))]) + ' |')
+    return lines + ['']
+
+# %% ../nbs/90_regen.ipynb #d4e5f6a1
+def index_markdown(records: list[dict], generated: str | None = None, profile: str | None = None,
+                   stamps: list[dict] | None = None) -> str:
+    "The text of a profile's `INDEX.md` for sidecar `records` (from `trustbook.figures.read_index`) and run `stamps`."
     generated = generated or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')
+    profile = profile or 'quick'
     papers = sorted({r['paper'] for r in records}, key=lambda p: (list(PAPERS).index(p) if p in PAPERS else len(PAPERS), p))
-    lines = ['# Figures and tables', '',
-             f'Regenerated by `trustbook regen` at {generated} from the provenance sidecars (`*.meta.json`) beside '
-             f'each file; {len(records)} outputs in {len(papers)} sections. Do not edit by hand.', '']
+    lines = [f'# Figures and tables: profile `{profile}`', '',
+             f'Regenerated by `trustbook regen --profile {profile}` at {generated} from the provenance sidecars '
+             f'(`*.meta.json`) beside each file; {len(records)} outputs in {len(papers)} sections. Do not edit by hand.', '']
     for p in papers:
         rs = sorted((r for r in records if r['paper'] == p), key=lambda r: (r.get('paper_ref') is None, _natural(r.get('paper_ref')), r['path']))
         refs = list(dict.fromkeys(r['paper_ref'] for r in rs if r.get('paper_ref')))
         lines += [f'## {PAPERS.get(p, p)}', '',
                   f"Reproduces: {', '.join(refs) if refs else 'no numbered table or figure (workbook outputs only)'}.", '',
-                  '| reproduces | output | caption | notebook | parameters | data | created |',
-                  '|---|---|---|---|---|---|---|']
+                  '| reproduces | output | caption | profile | notebook | parameters | data | created |',
+                  '|---|---|---|---|---|---|---|---|']
         for r in rs:
             lines.append('| ' + ' | '.join(_cell(x) for x in [
                 r.get('paper_ref') or '-', f"[{r['path']}]({r['path']})" + (f" ([md]({r['path'][:-4]}.md))" if r.get('kind') == 'table' else ''),
-                r.get('caption', ''), r.get('notebook', ''), _params_text(r.get('params')),
+                r.get('caption', ''), r.get('profile') or profile, r.get('notebook', ''), _params_text(r.get('params')),
                 ', '.join(r.get('data') or []) or '-', r.get('created', '')]) + ' |')
         lines.append('')
+    if stamps: lines += _notebooks_markdown(stamps, profile)
     return '\n'.join(lines)
 
-def write_index(figures: str | os.PathLike | None = None) -> Path:
-    "Rebuild `INDEX.md` in the figures folder from the sidecars found there."
+# %% ../nbs/90_regen.ipynb #d4e5f6a2
+def write_index(folder: str | os.PathLike, profile: str | None = None) -> Path:
+    "Rebuild `INDEX.md` in a profile's figures folder (`figures/<profile>`) from the sidecars and stamps found there."
     from trustbook.core import atomic_write
     from trustbook.figures import read_index
-    d = config.figures_dir(figures)
-    with atomic_write(d/'INDEX.md', 'w') as f: f.write(index_markdown(read_index(d)))
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    stamps = [s for s in (read_stamp(d, p) for p in sorted((d/'.regen').glob('*.json'))) if s]
+    text = index_markdown(read_index(d), profile=profile or d.name, stamps=stamps)
+    with atomic_write(d/'INDEX.md', 'w') as f: f.write(text)
     return d/'INDEX.md'
 
 # %% ../nbs/90_regen.ipynb #853da8a6
 def _stamp_path(figures: Path, nb: Path) -> Path: return figures/'.regen'/f'{nb.stem}.json'
 
 def read_stamp(figures: str | os.PathLike, nb: str | os.PathLike) -> dict | None:
-    "The record of the last run of notebook `nb` whose outputs are in `figures`, or `None`."
+    "The record of the last run of notebook `nb` whose outputs are in the profile folder `figures`, or `None`."
     p = _stamp_path(Path(figures), Path(nb))
     try: return json.loads(p.read_text()) if p.is_file() else None
     except ValueError: return None
@@ -392,40 +482,98 @@ def _new_run_dir(runs: Path, profile: str) -> Path:
         except FileExistsError: continue
     raise RuntimeError(f'cannot create a run folder under {runs}')
 
+def notebook_after(nb_path: str | os.PathLike) -> list[str]:
+    "The notebooks (stems) that `nb_path` must run after: its metadata's `trustbook.after`."
+    nb_path = Path(nb_path)
+    after = _read_nb(nb_path).metadata.get('trustbook', {}).get('after', [])
+    after = [after] if isinstance(after, str) else after
+    if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
+        raise ValueError(f"{nb_path.name}: metadata trustbook.after must be a list of notebook names, got {after!r}")
+    missing = [a for a in after if not (nb_path.parent/f'{Path(a).stem}.ipynb').is_file()]
+    if missing: raise ValueError(f"{nb_path.name}: metadata trustbook.after names {missing[0]!r}, not a notebook in {nb_path.parent}")
+    return [Path(a).stem for a in after]
+
+# %% ../nbs/90_regen.ipynb #e5f6a7b1
+def _reason(stamp: dict | None, parts: dict, figures: Path, force: bool) -> tuple[bool, str]:
+    "Whether a job must run, and why."
+    if force: return True, 'forced'
+    if stamp is None: return True, 'first run'
+    if stamp.get('status') != 'done': return True, 'last run failed'
+    if stamp.get('key') != parts['key']:
+        old = stamp.get('parts', {})
+        return True, 'changed: ' + (', '.join(k for k in ('notebook', 'params', 'data', 'code') if old.get(k) != parts[k]) or 'key')
+    if any(not (figures/o).exists() for o in stamp.get('outputs', [])): return True, 'outputs missing'
+    return False, 'unchanged'
+
+def index_seconds(folder: str | os.PathLike) -> dict[str, float]:
+    "Each notebook's wall time from the `## Notebooks` table of the folder's `INDEX.md` (committed, unlike stamps)."
+    f = Path(folder)/'INDEX.md'
+    lines = f.read_text().splitlines() if f.is_file() else []
+    start = next((i for i, l in enumerate(lines) if l.startswith('## Notebooks')), len(lines))
+    res = {}
+    for l in lines[start:]:
+        cells = [x.strip() for x in l.strip().strip('|').split('|')]
+        if len(cells) < 4 or not cells[0].endswith('.ipynb'): continue
+        try: res[Path(cells[0]).stem] = float(cells[3])
+        except ValueError: continue
+    return res
+
+# %% ../nbs/90_regen.ipynb #e5f6a7c1
 def plan(notebooks: list[Path], profile: str | None = None, overrides: dict | None = None, force: bool = False,
          root=None, figures=None, runs=None, data_root=None, package=None) -> list[dict]:
     "One job per notebook, each with `run` (bool) and `reason`; `output` is set by `regen` once the run folder exists."
     figures, runs = Path(figures), Path(runs)
-    hashes = FileHashes(runs/'.file-hashes.json'); code = code_digest(package)
     profile = profile or config.setting('default_profile')[0]
+    pdir = figures/profile
+    hashes = FileHashes(runs/'.file-hashes.json')
+    if 'profile' in (overrides or {}) and overrides['profile'] != profile:
+        raise ValueError(f"-p profile {overrides['profile']!r}: choose the profile with --profile (running {profile!r})")
     if overrides:
         declared = set().union(*(declared_parameters(nb) for nb in notebooks)) if notebooks else set()
         unknown = sorted(set(overrides) - declared)
         if unknown: raise ValueError(f"-p {', '.join(unknown)}: declared by none of the selected notebooks' parameters cells")
-    jobs = []
+    jobs, hints = [], index_seconds(pdir)
     for nb in notebooks:
         params = job_parameters(nb, profile, overrides, root)
         datasets = notebook_datasets(nb)
-        parts = job_key(nb, params, datasets, data_root, hashes, code)
-        stamp = read_stamp(figures, nb)
-        if force: run, reason = True, 'forced'
-        elif stamp is None: run, reason = True, 'first run'
-        elif stamp.get('status') != 'done': run, reason = True, 'last run failed'
-        elif stamp.get('key') != parts['key']:
-            old = stamp.get('parts', {})
-            run, reason = True, 'changed: ' + (', '.join(k for k in ('notebook', 'params', 'data', 'code') if old.get(k) != parts[k]) or 'key')
-        elif any(not (figures/o).exists() for o in stamp.get('outputs', [])): run, reason = True, 'outputs missing'
-        else: run, reason = False, 'unchanged'
-        jobs.append(dict(notebook=str(nb), path=str(nb), name=nb.stem, params=params, datasets=datasets, parts=parts,
-                         key=parts['key'], profile=profile, run=run, reason=reason, figures=str(figures), runs=str(runs),
-                         stamp=stamp))
+        modules = notebook_modules(nb, package)
+        parts = job_key(nb, params, datasets, data_root, hashes, code_digest(package, modules))
+        stamp = read_stamp(pdir, nb)
+        run, reason = _reason(stamp, parts, pdir, force)
+        jobs.append(dict(notebook=str(nb), path=str(nb), name=nb.stem, params=params, datasets=datasets, modules=modules,
+                         parts=parts, key=parts['key'], profile=profile, run=run, reason=reason, figures=str(figures),
+                         profile_dir=str(pdir), runs=str(runs), stamp=stamp, after=notebook_after(nb),
+                         expected=(stamp or {}).get('seconds') or hints.get(nb.stem)))
     hashes.save()
+    priorities(jobs)  # a dependency cycle fails here, before anything runs
     return jobs
 
+# %% ../nbs/90_regen.ipynb #e5f6a7b3
+def priorities(jobs: list[dict]) -> dict[str, float]:
+    "Each job's critical path in seconds: its expected time plus the longest chain of jobs waiting for it."
+    by = {j['name']: j for j in jobs}
+    known = [j['expected'] for j in jobs if j.get('expected')]
+    default = max(known, default=60.0)
+    waiting = {n: [m for m, j in by.items() if n in j.get('after', [])] for n in by}
+    memo = {}
+    def path(n, stack):
+        if n in stack: raise ValueError(f"dependency cycle in metadata trustbook.after: {' -> '.join(stack + (n,))}")
+        if n not in memo:
+            memo[n] = (by[n].get('expected') or default) + max((path(m, stack + (n,)) for m in waiting[n]), default=0.0)
+        return memo[n]
+    return {n: path(n, ()) for n in by}
+
+def ready_jobs(pending: list[dict], unfinished: set[str], prio: dict[str, float]) -> list[dict]:
+    "The jobs of `pending` none of whose dependencies is `unfinished`, highest priority first (then by name)."
+    ok = [j for j in pending if not set(j.get('after', [])) & unfinished]
+    return sorted(ok, key=lambda j: (-prio[j['name']], j['name']))
+
+# %% ../nbs/90_regen.ipynb #e5f6a7b6
 def _finish(job: dict, rec: dict, figures: Path, run_dir: Path):
-    "Record a finished job: collect its outputs, drop its stale ones, write its stamp."
+    "Record a finished job in the profile folder `figures`: collect its outputs, drop its stale ones, write its stamp."
     from trustbook.core import atomic_write
-    nb = Path(job['path']); start = rec.get('started', time.time())
+    nb = Path(job['path'])
+    start = rec.get('started', time.time())
     outs = _outputs_of(figures, nb)
     def fresh(r):  # written by this run: its sidecar is newer than the job's start
         try: return (figures/(r['path'] + '.meta.json')).stat().st_mtime >= start
@@ -439,11 +587,52 @@ def _finish(job: dict, rec: dict, figures: Path, run_dir: Path):
         outs = [r for r in outs if fresh(r)]
     rec['outputs'] = sorted(r['path'] for r in outs) if rec['status'] == 'done' else []
     stamp = dict(notebook=nb.name, status=rec['status'], key=job['key'], parts=job['parts'], profile=job['profile'],
-                 params=job['params'], datasets=job['datasets'], run_dir=str(run_dir), executed=rec['output'],
-                 finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'),
-                 seconds=round(rec.get('seconds', 0), 2), outputs=rec['outputs'], error=rec.get('error'))
+                 params=job['params'], datasets=job['datasets'], modules=job.get('modules'), run_dir=str(run_dir),
+                 executed=rec['output'], finished=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'),
+                 seconds=round(rec.get('seconds', 0), 2), outputs=rec['outputs'], error=rec.get('error'),
+                 dependency_failed=rec.get('dependency_failed') or None)
     with atomic_write(_stamp_path(figures, nb), 'w') as f: json.dump(stamp, f, indent=1)
+    ignore = figures/'.regen'/'.gitignore'  # stamps hold machine-local paths: never committed
+    if not ignore.is_file(): ignore.write_text('*\n')
 
+def _collect_claims(pdir: Path, out) -> None:
+    "Merge each paper's `claims_*.csv` (once `trustbook.figures.collect_claims` exists); a failure is reported, not raised."
+    from trustbook import figures as F
+    fn = getattr(F, 'collect_claims', None)
+    if fn is None: return
+    try: fn(pdir)
+    except Exception as e: out.write(f"claims: collect_claims({pdir}) failed: {type(e).__name__}: {e}\n")  # noqa: BLE001
+
+# %% ../nbs/90_regen.ipynb #e5f6a7b7
+def _start_ready(pending: list[dict], inflight: dict, failed: set, ex, jobs: int, prio: dict, prog: Progress):
+    "Submit the ready jobs, highest priority first, while fewer than `jobs` are in flight."
+    unfinished = {j['name'] for j in pending} | {j['name'] for j in inflight.values()}
+    for j in ready_jobs(pending, unfinished, prio)[:max(0, jobs - len(inflight))]:
+        pending.remove(j)
+        j['dependency_failed'] = sorted(set(j['after']) & failed)
+        note = j['reason'] + ''.join(f'; dependency {d} failed' for d in j['dependency_failed'])
+        inflight[ex.submit(j)] = j
+        prog.update(j['name'], 'running', note)
+
+def _run_batch(queue: list[dict], ex, jobs: int, prog: Progress, pdir: Path, run_dir: Path, records: dict):
+    "Run `queue` on executor `ex`: dependencies first, ready jobs by priority, each recorded as it finishes."
+    prio = priorities(queue)
+    pending, inflight, failed = list(queue), {}, set()
+    while pending or inflight:
+        _start_ready(pending, inflight, failed, ex, jobs, prio, prog)
+        for h in ex.wait(list(inflight), timeout=0.5):
+            j = inflight.pop(h)
+            rec = ex.result(h) | {'reason': j['reason'], 'dependency_failed': j['dependency_failed']}
+            _finish(j, rec, pdir, run_dir)  # the stamp is on disk now: an interruption from here on cannot lose it
+            records[j['name']] = rec
+            write_index(pdir, j['profile'])
+            if rec['status'] == 'failed': failed.add(j['name'])
+            note = f"  {rec['error']}" if rec['status'] == 'failed' else ''
+            note += ''.join(f'  (dependency {d} failed)' for d in j['dependency_failed'])
+            prog.update(j['name'], rec['status'], note.strip(), seconds=rec.get('seconds', 0.0))
+        prog.tick()
+
+# %% ../nbs/90_regen.ipynb #e5f6a7b8
 def regen(profile: str | None = None, only: str | None = None, overrides: dict | None = None, jobs: int = 1,
           force: bool = False, executor: str = 'local', address: str | None = None, root=None, figures=None,
           runs=None, notebooks: list | None = None, kernel: str = 'python3', timeout: int | None = None,
@@ -455,55 +644,62 @@ def regen(profile: str | None = None, only: str | None = None, overrides: dict |
     if address and executor != 'ray': raise ValueError("--address is only meaningful with --executor ray")
     out = out or sys.stdout
     root = Path(root or config.project_root())
-    figures = config._path_setting('figures_dir', figures, root); figures.mkdir(parents=True, exist_ok=True)
-    runs = config._path_setting('runs_dir', runs, root); runs.mkdir(parents=True, exist_ok=True)
+    figures = config._path_setting('figures_dir', figures, root)
+    runs = config._path_setting('runs_dir', runs, root)
     nbs = [Path(p).resolve() for p in notebooks] if notebooks is not None else experiment_notebooks(root, only)
     missing = [str(p) for p in nbs if not p.is_file()]
     if missing: raise ValueError(f"no such notebook: {', '.join(missing)}")
     if not nbs: raise ValueError(f"no experiment notebook under {root/'nbs'/'experiments'}" + (f" matches {only!r}" if only else ''))
-    config.profile(profile, root=root)  # an unknown profile fails here, before anything runs
+    profile = profile or config.setting('default_profile')[0]
+    settings = config.profile(profile, root=root)  # an unknown profile fails here, before anything runs
+    if not re.fullmatch(r'[A-Za-z0-9_-]+', profile): raise ValueError(f"profile must be a plain folder name, got {profile!r}")
+    timeout = timeout if timeout is not None else settings.get('timeout')
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ValueError(f"settings.ini [profile.{profile}] timeout must be positive seconds, got {timeout!r}")
     todo = plan(nbs, profile, overrides, force, root, figures, runs, package=package)
-    if dry_run:
-        for j in todo: out.write(f"{'run ' if j['run'] else 'skip'}  {j['name']}  ({j['reason']})  {_params_text(j['params'])}\n")
-        return [dict(notebook=j['path'], name=j['name'], status='planned' if j['run'] else 'skipped', reason=j['reason'],
-                     params=j['params']) for j in todo]
-    run_dir = _new_run_dir(runs, todo[0]['profile'])
+    if dry_run: return _dry_run(todo, out)
+    pdir = figures/profile  # the only folder under `figures` this run writes
+    pdir.mkdir(parents=True, exist_ok=True)
+    runs.mkdir(parents=True, exist_ok=True)
+    return _execute(todo, dict(profile=profile, executor=executor, address=address, jobs=jobs, kernel=kernel,
+                               timeout=timeout, overrides=overrides or {}), pdir, runs, out, live)
+
+# %% ../nbs/90_regen.ipynb #e5f6a7b9
+def _dry_run(todo: list[dict], out) -> list[dict]:
+    for j in todo:
+        after = f"  after {', '.join(j['after'])}" if j['after'] else ''
+        out.write(f"{'run ' if j['run'] else 'skip'}  {j['name']}  ({j['reason']})  {_params_text(j['params'])}{after}\n")
+    return [dict(notebook=j['path'], name=j['name'], status='planned' if j['run'] else 'skipped', reason=j['reason'],
+                 params=j['params'], after=j['after']) for j in todo]
+
+# %% ../nbs/90_regen.ipynb #e5f6a7c2
+def _execute(todo: list[dict], opts: dict, pdir: Path, runs: Path, out, live) -> list[dict]:
+    from trustbook.core import atomic_write
+    run_dir = _new_run_dir(runs, opts['profile'])
+    jobs = opts['jobs']
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    out.write(f"trustbook regen: {len(todo)} notebooks, profile {todo[0]['profile']!r}, {jobs} jobs ({executor}), "
-              f"run folder {run_dir}\n")
+    out.write(f"trustbook regen: {len(todo)} notebooks, profile {opts['profile']!r} (writes {pdir}), {jobs} jobs "
+              f"({opts['executor']}), run folder {run_dir}\n")
     prog = Progress([j['name'] for j in todo], out=out, live=live)
     records = {}
     for j in todo:
-        j.update(output=str(run_dir/Path(j['path']).name), kernel=kernel, timeout=timeout, threads=threads)
-        if not j['run']:
-            st = j['stamp'] or {}
-            records[j['name']] = dict(notebook=j['path'], name=j['name'], status='skipped', reason=j['reason'],
-                                      params=j['params'], key=j['key'], output=st.get('executed'), seconds=0.0,
-                                      outputs=st.get('outputs', []))
-            prog.update(j['name'], 'skipped', j['reason'])
+        j.update(output=str(run_dir/Path(j['path']).name), kernel=opts['kernel'], timeout=opts['timeout'], threads=threads)
+        if j['run']: continue
+        st = j['stamp'] or {}
+        records[j['name']] = dict(notebook=j['path'], name=j['name'], status='skipped', reason=j['reason'], params=j['params'],
+                                  key=j['key'], output=st.get('executed'), seconds=0.0, outputs=st.get('outputs', []))
+        prog.update(j['name'], 'skipped', j['reason'])
     queue = [j for j in todo if j['run']]
     if queue:
-        ex = EXECUTORS[executor](jobs=jobs, **({'address': address} if executor == 'ray' else {}))
-        inflight = {}
-        try:
-            while queue or inflight:
-                while queue and len(inflight) < jobs:
-                    j = queue.pop(0); inflight[ex.submit(j)] = j; prog.update(j['name'], 'running', j['reason'])
-                for h in ex.wait(list(inflight), timeout=0.5):
-                    j = inflight.pop(h); rec = ex.result(h) | {'reason': j['reason']}
-                    _finish(j, rec, figures, run_dir); records[j['name']] = rec
-                    note = f"{rec['seconds']:.1f}s" + (f"  {rec['error']}" if rec['status'] == 'failed' else '')
-                    prog.update(j['name'], rec['status'], note)
-                prog.tick()
+        ex = EXECUTORS[opts['executor']](jobs=jobs, **({'address': opts['address']} if opts['executor'] == 'ray' else {}))
+        try: _run_batch(queue, ex, jobs, prog, pdir, run_dir, records)
         finally: ex.close()
     prog.close()
     res = [records[j['name']] for j in todo]
-    from trustbook.core import atomic_write
+    _collect_claims(pdir, out)
     with atomic_write(run_dir/'run.json', 'w') as f:
-        json.dump(dict(profile=todo[0]['profile'], executor=executor, jobs=jobs, overrides=overrides or {},
-                       records=[{k: v for k, v in r.items() if k != 'traceback'} for r in res]), f, indent=1, default=str)
-    idx = write_index(figures)
-    out.write(f"index: {idx}\n")
+        json.dump(dict(opts, records=[{k: v for k, v in r.items() if k != 'traceback'} for r in res]), f, indent=1, default=str)
+    out.write(f"index: {write_index(pdir, opts['profile'])}\n")
     return res
 
 # %% ../nbs/90_regen.ipynb #5a0d269b
@@ -511,7 +707,7 @@ def regen_main(argv: list[str] | None = None) -> int:
     "`trustbook regen`: exit status = number of failed notebooks."
     p = argparse.ArgumentParser(prog='trustbook regen', description='Regenerate figures and tables by running the '
                                 'experiment notebooks with papermill.')
-    p.add_argument('--profile', default=None, help="run profile from settings.ini (default: quick)")
+    p.add_argument('--profile', default=None, help="run profile from settings.ini (default: quick); writes figures/PROFILE/")
     p.add_argument('--only', default=None, metavar='PATTERN', help='comma-separated globs or substrings of notebook names')
     p.add_argument('--jobs', '-j', type=int, default=min(2, os.cpu_count() or 1), help='notebooks run at once')
     p.add_argument('--force', action='store_true', help='rerun notebooks even when unchanged')
@@ -519,7 +715,7 @@ def regen_main(argv: list[str] | None = None) -> int:
                    help='override one parameter (a Python literal)')
     p.add_argument('--executor', choices=sorted(EXECUTORS), default='local')
     p.add_argument('--address', default=None, help='Ray cluster address (with --executor ray)')
-    p.add_argument('--timeout', type=int, default=None, help='per-cell timeout in seconds')
+    p.add_argument('--timeout', type=int, default=None, help="per-cell timeout in seconds (default: the profile's timeout)")
     p.add_argument('--kernel', default='python3')
     p.add_argument('--dry-run', action='store_true', help='show what would run or be skipped, and why')
     a = p.parse_args(argv)
