@@ -93,3 +93,42 @@ def test_impulse_noise_hits_the_published_fraction(grey_half, severity):
     for share in ((y == 1).mean(), (y == 0).mean()):
         assert abs(share - c / 2) < 4 * np.sqrt(c / 2 * (1 - c / 2) / n)
     assert ((y == 1) | (y == 0) | (y == 128 / 255)).all()
+
+DEFOCUS = [(0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)]
+ZOOM_MAX = [1.06, 1.11, 1.16, 1.21, 1.26]
+
+def _hendrycks_disk(radius, alias_blur):
+    "The CIFAR script's `disk`: a normalised disk on a 17x17 grid, blurred by OpenCV's 3x3 Gaussian (reflect-101 border)."
+    from scipy import ndimage
+    L = np.arange(-8, 8 + 1)
+    X, Y = np.meshgrid(L, L)
+    k = np.array((X ** 2 + Y ** 2) <= radius ** 2, dtype=np.float64)
+    k /= k.sum()
+    g = np.exp(-np.arange(-1, 2) ** 2 / (2 * alias_blur ** 2))        # cv2.GaussianBlur((3, 3), sigma) weights
+    g /= g.sum()
+    return ndimage.correlate(ndimage.correlate(k, g[None], mode='mirror'), g[:, None], mode='mirror')
+
+@pytest.mark.parametrize('severity', [1, 3, 5])
+def test_defocus_blur_is_the_scripts_disk_filter(images, severity):
+    "defocus blur: cv2.filter2D of every channel with the script's disk kernel (border reflect-101 = scipy 'mirror')."
+    from scipy import ndimage
+    x = hwc(images)[:2]
+    k = _hendrycks_disk(*DEFOCUS[severity - 1])
+    want = np.stack([np.stack([ndimage.correlate(im[..., c], k, mode='mirror') for c in range(3)], -1) for im in x])
+    np.testing.assert_allclose(hwc(corrupt(images[:2], 'defocus_blur', severity)), q8(want), atol=1e-9)
+
+@pytest.mark.parametrize('severity', [1, 5])
+def test_zoom_blur_is_the_mean_of_the_scripts_clipped_zooms(images, severity):
+    "zoom blur: (x + sum of clipped_zoom(x, z) for z in arange(1, zmax, 0.01)) / (count + 1), zooms by scipy order 1."
+    from scipy import ndimage
+    x = hwc(images)[:1]
+    zs = np.arange(1, ZOOM_MAX[severity - 1], 0.01)
+    def clipped_zoom(img, z):
+        h = img.shape[0]
+        ch = int(np.ceil(h / z))
+        top = (h - ch) // 2
+        out = ndimage.zoom(img[top:top + ch, top:top + ch], (z, z, 1), order=1)
+        t = (out.shape[0] - h) // 2
+        return out[t:t + h, t:t + h]
+    want = (x[0] + sum(clipped_zoom(x[0], z) for z in zs)) / (len(zs) + 1)
+    np.testing.assert_allclose(hwc(corrupt(images[:1], 'zoom_blur', severity))[0], q8(want), atol=1e-9)
