@@ -1,5 +1,5 @@
 """Issue 13, "no silent wrong answers": a table of bad inputs through the public entry points of core, metrics, data,
-models, baselines, macs, macs_baselines, attacks, counterfeits and figures. Every row must raise a `ValueError` or
+models, baselines, trust_lapse, drift, macs, macs_baselines, attacks, counterfeits and figures. Every row must raise a `ValueError` or
 `TypeError` whose message names the argument (the `match` column). The inputs: uint8 images, NaN and infinite pixels,
 wrong shapes, empty batches, labels -1 / 2.5 / 42, and NaN, negative, zero or non-integer options. Tiny seeded models
 (`models.build(..., seed=0)`), no training, no data files: the whole table runs in seconds."""
@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from trustbook import core, metrics, data, models, baselines, macs, macs_baselines, attacks, counterfeits, figures
+from trustbook import trust_lapse as TL, drift
 
 torch.set_num_threads(1)
 NAN, INF = float('nan'), float('inf')
@@ -351,6 +352,85 @@ FIGURES = [
     ('collect_claims missing folder', lambda e: figures.collect_claims('/nonexistent/trustbook'), 'profile_dir'),
 ]
 
+def _tl_latents(e):
+    "A TRUST-LAPSE fitted on the fixture's latents (cached on the fixture)."
+    if not hasattr(e, 'tl_z'): e.tl_z = TL.TrustLapse(shrinkage=0.5).fit_latents(e.z, e.y)
+    return e.tl_z
+
+def _tl_model(e):
+    "A TRUST-LAPSE fitted on the fixture's images through its model (cached on the fixture)."
+    if not hasattr(e, 'tl_x'): e.tl_x = TL.TrustLapse(e.model, shrinkage=0.5).fit(e.x, e.y)
+    return e.tl_x
+
+TRUST_LAPSE = [
+    ('tl coreset_indices -1', lambda e: TL.coreset_indices(e.y_neg), 'y has 4 labels negative'),
+    ('tl coreset_indices 2.5', lambda e: TL.coreset_indices(e.y_half), 'y must hold integer'),
+    ('tl coreset_indices frac 0', lambda e: TL.coreset_indices(e.y, 0), r'coreset_frac must be in \(0, 1\]'),
+    ('tl coreset_indices frac NaN', lambda e: TL.coreset_indices(e.y, NAN), 'coreset_frac'),
+    ('tl coreset_indices frac str', lambda e: TL.coreset_indices(e.y, '0.1'), 'coreset_frac must be a number'),
+    ('tl coreset_indices min_per_class 2.5', lambda e: TL.coreset_indices(e.y, 0.1, min_per_class=2.5), 'min_per_class'),
+    ('tl class_gaussians -1', lambda e: TL.class_gaussians(e.z, e.y_neg), 'y has 4 labels negative'),
+    ('tl class_gaussians 2.5', lambda e: TL.class_gaussians(e.z, e.y_half), 'y must hold integer'),
+    ('tl class_gaussians length', lambda e: TL.class_gaussians(e.z, e.y[:5]), 'y has 5 labels for 40'),
+    ('tl class_gaussians shrinkage NaN', lambda e: TL.class_gaussians(e.z, e.y, NAN), 'shrinkage'),
+    ('tl class_gaussians singular hint', lambda e: TL.class_gaussians(torch.randn(40, 30), torch.arange(40) % 4, 0.0),
+     r'singular; use more samples per class \(a larger coreset_frac\), a larger numeric shrinkage'),
+    ('tl TrustLapse coreset_frac 0', lambda e: TL.TrustLapse(coreset_frac=0), 'coreset_frac'),
+    ('tl TrustLapse coreset_frac NaN', lambda e: TL.TrustLapse(coreset_frac=NAN), 'coreset_frac'),
+    ('tl TrustLapse coreset_frac str', lambda e: TL.TrustLapse(coreset_frac='0.1'), 'coreset_frac must be a number'),
+    ('tl TrustLapse n_ref_pool 0', lambda e: TL.TrustLapse(n_ref_pool=0), 'n_ref_pool'),
+    ('tl TrustLapse min_per_class 2.5', lambda e: TL.TrustLapse(min_per_class=2.5), 'min_per_class'),
+    ('tl TrustLapse batch_size 0', lambda e: TL.TrustLapse(batch_size=0), 'batch_size'),
+    ('tl fit y -1', lambda e: TL.TrustLapse(e.model).fit(e.x, e.y_neg), 'y has 4 labels'),
+    ('tl fit y 2.5', lambda e: TL.TrustLapse(e.model).fit(e.x, e.y_half), 'y must hold integer'),
+    ('tl fit y 42', lambda e: TL.TrustLapse(e.model).fit(e.x, e.y_big), r'y has 4 labels outside \[0, 10\)'),
+    ('tl fit y length', lambda e: TL.TrustLapse(e.model).fit(e.x, e.y[:5]), 'y has 5 labels for 40'),
+    ('tl fit uint8', lambda e: TL.TrustLapse(e.model).fit(e.x_u8, e.y), 'x is uint8'),
+    ('tl fit NaN', lambda e: TL.TrustLapse(e.model).fit(e.x_nan, e.y), 'x contains 1 NaN'),
+    ('tl fit empty', lambda e: TL.TrustLapse(e.model).fit(e.x_empty, e.y[:0]), 'x.*empty'),
+    ('tl score uint8', lambda e: _tl_model(e).score(e.x_u8), 'x is uint8'),
+    ('tl score inf', lambda e: _tl_model(e).score(e.x_inf), 'x contains 1 NaN or infinite'),
+    ('tl fit_latents y -1', lambda e: TL.TrustLapse().fit_latents(e.z, e.y_neg), 'y has 4 labels negative'),
+    ('tl fit_latents y 2.5', lambda e: TL.TrustLapse().fit_latents(e.z, e.y_half), 'y must hold integer'),
+    ('tl fit_latents pred 2.5', lambda e: TL.TrustLapse().fit_latents(e.z, e.y, e.y_half), 'pred must hold integer'),
+    ('tl fit_latents pred -1', lambda e: TL.TrustLapse().fit_latents(e.z, e.y, e.y_neg), 'pred has 4 labels negative'),
+    ('tl fit_latents pred length', lambda e: TL.TrustLapse().fit_latents(e.z, e.y, e.y[:5]), 'pred has 5 labels for 40'),
+    ('tl score_latents pred 2.5', lambda e: _tl_latents(e).score_latents(e.z, e.y_half), 'pred must hold integer'),
+    ('tl score_latents pred -1', lambda e: _tl_latents(e).score_latents(e.z, e.y_neg), 'pred has 4 labels negative'),
+    ('tl score_latents pred length', lambda e: _tl_latents(e).score_latents(e.z, e.y[:5]), 'pred has 5 labels for 40'),
+    ('tl reference size 2.5', lambda e: _tl_latents(e).reference(2.5), 'size must be an integer'),
+    ('tl explain k 0', lambda e: _tl_latents(e).explain(e.z[:2], e.y[:2], k=0), 'k must be a positive'),
+    ('tl mannwhitney_plain window 0', lambda e: TL.mannwhitney_plain(np.zeros(10), [0.], 0), 'window must be a positive'),
+    ('tl mannwhitney_plain window 2.5', lambda e: TL.mannwhitney_plain(np.zeros(10), [0.], 2.5), 'window must be an integer'),
+    ('tl mannwhitney_plain alternative', lambda e: TL.mannwhitney_plain(np.zeros(10), [0.], 3, 'bigger'), 'alternative'),
+    ('tl mannwhitney_plain NaN', lambda e: TL.mannwhitney_plain([0., NAN, 1.], [0.], 2), 'scores must be'),
+    ('tl mannwhitney_sliding threads 0', lambda e: TL.mannwhitney_sliding(np.zeros(10), [0.], 3, threads=0), 'threads'),
+    ('tl mannwhitney_sliding block 2.5', lambda e: TL.mannwhitney_sliding(np.zeros(10), [0.], 3, block=2.5), 'block'),
+    ('tl SequentialMonitor alpha NaN', lambda e: TL.SequentialMonitor([0.], 5, alpha=NAN), 'alpha'),
+    ('tl SequentialMonitor alpha str', lambda e: TL.SequentialMonitor([0.], 5, alpha='0.05'), 'alpha must be a number'),
+    ('tl arl0 alpha NaN', lambda e: TL.arl0(np.arange(5.), np.arange(10.), 3, alpha=NAN), r'alpha must be in \(0, 1\)'),
+    ('tl arl0 n_streams 2.5', lambda e: TL.arl0(np.arange(5.), np.arange(10.), 3, n_streams=2.5), 'n_streams'),
+    ('tl arl0 length 2.5', lambda e: TL.arl0(np.arange(5.), np.arange(10.), 3, length=20.5), 'length'),
+    ('tl detection_delay alpha 0', lambda e: TL.detection_delay(np.arange(5.), np.arange(10.), 1.0, 3, alpha=0), 'alpha'),
+    ('tl arl0_threshold target NaN', lambda e: TL.arl0_threshold(np.arange(5.), 3, NAN), 'target_arl0'),
+    ('tl simulate_streams n_streams 2.5', lambda e: TL.simulate_streams(10, 10, 2.5, 100, 10), 'n_streams'),
+    ('tl simulate_streams length 0', lambda e: TL.simulate_streams(10, 10, 2, 0, 10), 'length'),
+    ('tl simulate_streams p_shift NaN', lambda e: TL.simulate_streams(10, 10, 2, 100, 10, NAN), 'p_shift'),
+    ('tl stream_scores empty in pool', lambda e: TL.stream_scores(*TL.simulate_streams(5, 5, 2, 20, 5), [], np.ones(5)), 'in_scores'),
+    ('tl stream_scores empty out pool', lambda e: TL.stream_scores(*TL.simulate_streams(5, 5, 2, 20, 5), np.ones(5), []), 'out_scores'),
+    ('tl tolerance_mask window 0', lambda e: TL.tolerance_mask(np.zeros(10, bool), 0), 'window must be a positive'),
+    ('tl tolerance_mask window 2.5', lambda e: TL.tolerance_mask(np.zeros(10, bool), 2.5), 'window must be an integer'),
+    ('tl drift_metrics window 0', lambda e: TL.drift_metrics(np.zeros(10, bool), np.zeros(10, bool), 0), 'window'),
+    ('tl drift_protocol alpha NaN', lambda e: TL.drift_protocol(np.zeros(10), np.ones(10), [0.], 5, 2, 20, 10, alpha=NAN), 'alpha'),
+    ('tl drift_protocol window 0', lambda e: TL.drift_protocol(np.zeros(10), np.ones(10), [0.], 0, 2, 20, 10), 'window'),
+    ('tl drift_protocol keep -1', lambda e: TL.drift_protocol(np.zeros(10), np.ones(10), [0.], 5, 2, 20, 10, keep=-1), 'keep'),
+    ('drift null_streams n_streams 2.5', lambda e: drift.null_streams(np.arange(5.), 2.5, 10), 'n_streams must be an integer'),
+    ('drift null_streams length 0', lambda e: drift.null_streams(np.arange(5.), 2, 0), 'length must be a positive'),
+    ('drift search_threshold budget NaN', lambda e: drift.search_threshold(lambda v: v, np.linspace(0, 1, 11), NAN), 'budget must be a false-alarm rate'),
+    ('drift search_threshold budget 2', lambda e: drift.search_threshold(lambda v: v, np.linspace(0, 1, 11), 2.0), 'budget must be a false-alarm rate'),
+    ('drift calibrate_trust_lapse budget NaN', lambda e: drift.calibrate_trust_lapse(np.arange(50.), 5, NAN, 4, 30), 'budget must be a false-alarm rate'),
+]
+
 def _rows(*groups, pending=()):
     out = []
     for g in groups:
@@ -361,7 +441,7 @@ def _rows(*groups, pending=()):
     return out
 
 ROWS = _rows(CORE, CORE_PENDING, METRICS, DATA, DATA_PENDING, MODELS, MODELS_PENDING, BASELINES, MACS_, MACS_BASELINES,
-             ATTACKS, COUNTERFEITS, COUNTERFEITS_PENDING, FIGURES)
+             ATTACKS, COUNTERFEITS, COUNTERFEITS_PENDING, FIGURES, TRUST_LAPSE)
 
 @pytest.mark.parametrize('call,match', ROWS)
 def test_bad_input(E, call, match):

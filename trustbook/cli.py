@@ -35,6 +35,15 @@ def _load(target: str):
 
 def _table(d): return '\n'.join(f'  {k:<11}{v[1]}' for k, v in d.items())
 
+def _run(target: str, args: list[str]) -> int:
+    "Run a subcommand; its ValueError, TypeError or FileNotFoundError becomes one line on stderr and exit code 2."
+    fn = _load(target)
+    try: return int(fn(args) or 0)
+    except (ValueError, TypeError, FileNotFoundError) as e:
+        msg = ' '.join(str(e).split()) or type(e).__name__
+        print(f"trustbook: error: {msg}", file=sys.stderr)
+        return 2
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `trustbook` command."
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -49,5 +58,5 @@ def main(argv: list[str] | None = None) -> int:
         if not rest or rest[0] in ('-h', '--help') or rest[0] not in BENCHES:
             print('usage: trustbook bench NAME [options]\n\nbenchmarks:\n' + _table(BENCHES))
             return 0 if rest and rest[0] in ('-h', '--help') else 2
-        return int(_load(BENCHES[rest[0]][0])(rest[1:]) or 0)
-    return int(_load(COMMANDS[a.command][0])(rest) or 0)
+        return _run(BENCHES[rest[0]][0], rest[1:])
+    return _run(COMMANDS[a.command][0], rest)

@@ -546,6 +546,7 @@ def _fmt_size(b: int) -> str: return f'{b/1e6:7.1f} MB'
 def data_list(root=None, out=None) -> list[dict]:
     "Rows of `trustbook data list` (also printed)."
     out = out or sys.stdout
+    if root is not None and not Path(root).is_dir(): raise ValueError(f"data root {root} is not a folder")
     rows = []
     for name, c in cards().items():
         paths = [find_file(f['path'], root) for f in c['files']]

@@ -12,6 +12,7 @@ import numpy as np
 from .core import derive_seed, seeded_rng
 from .metrics import proportion_ci
 from .trust_lapse import mannwhitney_sliding
+from .baselines import _int_option
 
 DETECTORS = ('ADWIN', 'KSWIN', 'PageHinkley')
 THRESHOLD = {'ADWIN': 'delta', 'KSWIN': 'alpha', 'PageHinkley': 'threshold'}    # the parameter calibrated
@@ -106,6 +107,8 @@ def run_detector(name: str, scores, seed: int = 0, reference=None, alarms: bool 
 # %% ../nbs/21_drift_baselines.ipynb #6f2324b0
 def null_streams(pool, n_streams: int = 200, length: int = 1000, seed: int = 0, *what) -> np.ndarray:
     "Streams without shift: (n_streams, length) scores drawn with replacement from the in-distribution `pool`."
+    _int_option(n_streams, 'n_streams')
+    _int_option(length, 'length')
     p = np.asarray(pool, dtype=np.float64)
     if p.ndim != 1 or p.size == 0 or not np.isfinite(p).all(): raise ValueError("pool must be a non-empty finite 1-D array")
     return seeded_rng(seed, 'null_streams', *what).choice(p, (int(n_streams), int(length)))
@@ -118,6 +121,8 @@ def false_alarm_rate(alarms) -> dict:
 # %% ../nbs/21_drift_baselines.ipynb #57a3f6f2
 def search_threshold(rate, grid, budget: float, what: str = 'detector', strict: bool = True) -> dict:
     "Bisection on `grid` (strict -> permissive, `rate` nondecreasing): the most permissive value with rate <= budget."
+    if isinstance(budget, bool) or not isinstance(budget, (int, float, np.number)) or not 0 <= budget <= 1:
+        raise ValueError(f"budget must be a false-alarm rate in [0, 1], got {budget!r}")
     grid = list(grid)
     memo = {}
     last = len(grid) - 1

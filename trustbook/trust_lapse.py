@@ -8,7 +8,7 @@ Docs: https://trustbook.github.io/trustbook/trust_lapse.html.md"""
 
 # %% ../nbs/20_trust_lapse.ipynb #364a24c1
 from __future__ import annotations
-import argparse, math, time
+import argparse, math, numbers, time
 from collections import deque
 
 import numpy as np
@@ -17,8 +17,8 @@ from scipy import special
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, check_model, derive_seed, seeded_rng
-from .baselines import check_latents, latent_layer_of, latents_of
+from .core import Detector, as_input, check_labels, check_model, derive_seed, seeded_rng
+from .baselines import _int_option, check_latents, latent_layer_of, latents_of
 
 # %% auto #0
 __all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE',
@@ -30,11 +30,19 @@ __all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT
            'paired_over_seeds', 'contrast_over_seeds', 'bench_sequential', 'bench_latent']
 
 # %% ../nbs/20_trust_lapse.ipynb #6f1b4c04
+def _fraction(value, name: str, closed: bool = True) -> float:
+    "`value` as a number in (0, 1] ((0, 1) unless `closed`); a TypeError or ValueError naming `name` (NaN included)."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real): raise TypeError(f"{name} must be a number, got {value!r}")
+    ok = 0 < value <= 1 if closed else 0 < value < 1
+    if not ok: raise ValueError(f"{name} must be in (0, 1{']' if closed else ')'}, got {value!r}")
+    return value
+
 def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2) -> np.ndarray:
     "Indices of a class-wise random sample of `frac` of each class (at least `min_per_class`), sorted by class then index."
-    y = np.asarray(torch.as_tensor(y).cpu()) if not isinstance(y, np.ndarray) else y
-    if y.ndim != 1 or len(y) == 0: raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
-    if not 0 < frac <= 1: raise ValueError(f"coreset_frac must be in (0, 1], got {frac}")
+    y = check_labels(y, None, 'y').cpu().numpy()                       # -1 and 2.5 refused, never remapped
+    if len(y) == 0: raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
+    _fraction(frac, 'coreset_frac')
+    _int_option(min_per_class, 'min_per_class')
     rng = seeded_rng(seed, 'coreset'); out = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
@@ -52,7 +60,7 @@ def _covariance(zc: np.ndarray, shrinkage) -> np.ndarray:
 
 def class_gaussians(z, y, shrinkage='ledoit_wolf') -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Class labels, means (K, d) and precision Cholesky factors L (K, d, d) with inv(Sigma_c) = L L^T."
-    z = check_latents(z, name='coreset latents').numpy(); y = np.asarray(torch.as_tensor(y))
+    z = check_latents(z, name='coreset latents').numpy(); y = check_labels(y, None, 'y', n=len(z)).cpu().numpy()
     if not (shrinkage in ('ledoit_wolf', 'oas') or (isinstance(shrinkage, (int, float)) and 0 <= shrinkage <= 1)):
         raise ValueError(f"shrinkage must be 'ledoit_wolf', 'oas' or a number in [0, 1], got {shrinkage!r}")
     classes = np.unique(y); means, chol = [], []
@@ -64,7 +72,8 @@ def class_gaussians(z, y, shrinkage='ledoit_wolf') -> tuple[torch.Tensor, torch.
         try: P = np.linalg.inv(S); L = np.linalg.cholesky((P + P.T) / 2)
         except np.linalg.LinAlgError as e:
             raise ValueError(f"class {c}: covariance of {len(zc)} samples in {z.shape[1]} dimensions is singular; "
-                             "use shrinkage='ledoit_wolf' or a positive shrinkage") from e
+                             "use more samples per class (a larger coreset_frac), a larger numeric shrinkage "
+                             "(e.g. 0.1) or a lower-dimensional layer") from e
         means.append(zc.mean(0)); chol.append(L)
     return torch.as_tensor(classes), torch.as_tensor(np.stack(means)), torch.as_tensor(np.stack(chol))
 
@@ -81,7 +90,8 @@ class TrustLapse(Detector):
                  min_per_class: int = 2, seed: int = 0, batch_size: int = 512):
         for k, v in dict(dist_ref=dist_ref, sim_agg=sim_agg, combine=combine, dist_norm=dist_norm, ref_source=ref_source).items():
             if v not in self.OPTIONS[k]: raise ValueError(f"{k} must be one of {self.OPTIONS[k]}, got {v!r}")
-        if not 0 < coreset_frac <= 1: raise ValueError(f"coreset_frac must be in (0, 1], got {coreset_frac}")
+        _fraction(coreset_frac, 'coreset_frac')
+        for k, v in dict(n_ref_pool=n_ref_pool, min_per_class=min_per_class, batch_size=batch_size).items(): _int_option(v, k)
         self.model, self.layer = model, layer
         if model is not None: self.layer = latent_layer_of(check_model(model), layer)
         self.coreset_frac, self.dist_ref, self.sim_agg, self.combine, self.dist_norm = coreset_frac, dist_ref, sim_agg, combine, dist_norm
@@ -93,13 +103,15 @@ class TrustLapse(Detector):
     def fit(self, x, y):
         "Capture the training latents and logits of `x` and fit on them."
         if self.model is None: raise ValueError("TrustLapse was built without a model: use fit_latents(z, y, pred)")
+        x = as_input(x, 'x')
         z, logits = latents_of(self.model, x, self.layer, self.batch_size)
+        y = check_labels(y, logits.shape[1], 'y', n=len(x))                # in [0, number of the model's outputs)
         return self.fit_latents(z, y, logits.argmax(1))
 
     def fit_latents(self, z, y, pred=None):
         "Fit from training latents `z` (N, d), labels `y`, and (for the reference pool) the model's predictions `pred`."
-        z = check_latents(z, name='training latents'); y = torch.as_tensor(y).long().cpu()
-        if len(y) != len(z): raise ValueError(f"{len(z)} training latents but {len(y)} labels")
+        z = check_latents(z, name='training latents'); y = check_labels(y, None, 'y', n=len(z)).cpu()
+        if pred is not None: pred = check_labels(pred, None, 'pred', n=len(z)).cpu()
         idx = coreset_indices(y.numpy(), self.coreset_frac, self.seed, self.min_per_class)
         self.coreset_index_ = torch.as_tensor(idx)
         self.coreset_z_, self.coreset_y_ = z[idx].float(), y[idx]
@@ -127,8 +139,7 @@ class TrustLapse(Detector):
     # --- scoring ---------------------------------------------------------------------------------------------
     def _pred_index(self, z, pred):
         if pred is None: return self._all_dist(z).argmin(1)                       # nearest class stands in for the prediction
-        pred = torch.as_tensor(pred).long().cpu()
-        if len(pred) != len(z): raise ValueError(f"{len(z)} latents but {len(pred)} predictions")
+        pred = check_labels(pred, None, 'pred', n=len(z)).cpu()                # 2.5 refused, not truncated to 2
         k = torch.searchsorted(self.classes_, pred)
         if (k >= len(self.classes_)).any() or (self.classes_[k.clamp_max(len(self.classes_) - 1)] != pred).any():
             raise ValueError(f"predicted classes {sorted(set(pred.tolist()) - set(self.classes_.tolist()))} have no coreset samples")
@@ -171,6 +182,7 @@ class TrustLapse(Detector):
         "A reference window: `size` scores of held-out training samples without replacement; `seed`: int or a Generator."
         if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
         pool = self.reference_pool_.numpy()
+        _int_option(size, 'size', None)                                          # an int; its range is checked below
         if not 1 <= size <= len(pool): raise ValueError(f"reference size must be in [1, {len(pool)}] (the pool), got {size}")
         rng = seed if isinstance(seed, np.random.Generator) else seeded_rng(seed, 'reference')
         return rng.choice(pool, size, replace=False).astype(np.float64)
@@ -184,6 +196,7 @@ class TrustLapse(Detector):
     # --- explanation -----------------------------------------------------------------------------------------
     def explain(self, z, pred=None, k: int = 3) -> list[dict]:
         "For each latent: the k nearest and k farthest coreset samples of its predicted class (by cosine), with scores."
+        _int_option(k, 'k')
         comp = self.components(z, pred); z = check_latents(z, self.dim_).float()
         u = torch.nn.functional.normalize(z, dim=1); out = []
         for i in range(len(z)):
@@ -227,7 +240,10 @@ def _mwu_p(U1, w, m, tie, alternative, use_continuity):
 def mannwhitney_plain(scores, reference, window: int = 25, alternative: str = 'two-sided',
                       use_continuity: bool = True) -> dict[str, np.ndarray]:
     "The readable version: U, tie term and p-value of each window of a 1-D stream, one window at a time, as in the equations."
+    if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+    _int_option(window, 'window')
     a, R = np.asarray(scores, dtype=np.float64), _check_reference(reference)
+    if a.ndim != 1 or not np.isfinite(a).all(): raise ValueError(f"scores must be a 1-D array of finite values, got shape {a.shape}")
     w, m = int(window), len(R)
     u, tie = [], []
     for t in range(w - 1, len(a)):
@@ -354,6 +370,8 @@ def mannwhitney_sliding(scores, reference, window: int = 25, alternative: str = 
     """U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or (streams, n)) vs `reference`.
     `threads` > 1 processes blocks of streams in parallel (NumPy releases the GIL; the results are the same)."""
     if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+    _int_option(block, 'block')
+    _int_option(threads, 'threads')
     a = np.asarray(scores, dtype=np.float64)
     one = a.ndim == 1
     if one: a = a[None]
@@ -421,7 +439,7 @@ class SequentialMonitor:
                  use_continuity: bool = True, kind: str = 'neglog10p'):
         self.R = _check_reference(reference)
         if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
-        if not 0 < alpha < 1: raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        _fraction(alpha, 'alpha', closed=False)
         if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
         if kind not in SEQ_SCORES: raise ValueError(f"kind must be one of {SEQ_SCORES}, got {kind!r}")
         self.w, self.alpha, self.alternative, self.cont, self.kind = int(window), alpha, alternative, use_continuity, kind
@@ -450,6 +468,8 @@ def _arl_streams(reference, pool, window, n_streams, length, seed, what, shifted
     pool = np.asarray(pool, dtype=np.float64)
     if pool.ndim != 1 or len(pool) < 2 or not np.isfinite(pool).all(): raise ValueError("pool must be a 1-D array of at least 2 finite scores")
     if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
+    _int_option(n_streams, 'n_streams')
+    _int_option(length, 'length')
     if n_streams < 1 or length < window: raise ValueError(f"need n_streams >= 1 and length >= window, got {n_streams}, {length}")
     rng = seeded_rng(seed, what, len(R), int(window))
     x = rng.choice(pool, (n_streams, length))
@@ -469,6 +489,7 @@ def _first_alarm(p, alpha):
 def arl0(reference, pool, window: int = 25, alpha: float = 0.05, n_streams: int = 200, length: int = 2000,
          alternative: str = 'two-sided', seed: int = 0, p=None) -> dict:
     "Average run length without shift: windows tested until the first p < alpha, on streams drawn from `pool` (censored MLE)."
+    _fraction(alpha, 'alpha', closed=False)
     if p is None:
         x, R = _arl_streams(reference, pool, window, n_streams, length, seed, 'arl0')
         p = mannwhitney_sliding(x, R, window, alternative)['p']
@@ -481,6 +502,7 @@ def arl0(reference, pool, window: int = 25, alpha: float = 0.05, n_streams: int 
 def detection_delay(reference, pool, shifted, window: int = 25, alpha: float = 0.05, n_streams: int = 200,
                     length: int = 500, alternative: str = 'two-sided', seed: int = 0) -> dict:
     "Steps from a change to the first p < alpha; `shifted`: scores after the change, or a number added to `pool`."
+    _fraction(alpha, 'alpha', closed=False)
     x, R = _arl_streams(reference, pool, window, n_streams, length, seed, 'delay', shifted)
     p = mannwhitney_sliding(x, R, window, alternative)['p']           # window 0 ends at the first shifted score
     first, hit = _first_alarm(p, alpha)
@@ -585,6 +607,7 @@ def kmeans_1d(x, block: int = 1 << 17) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/20_trust_lapse.ipynb #6265adb6
 def _stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed, block=None):
     "Blocks (first stream, is_shifted, pool index) of the drift streams; any `block` gives the same draws."
+    for k, v in dict(n_streams=n_streams, length=length, segment=segment).items(): _int_option(v, k)
     if n_in < 1 or n_out < 1: raise ValueError(f"both pools need samples, got n_in={n_in}, n_out={n_out}")
     if not (1 <= segment <= length): raise ValueError(f"segment must be in [1, length={length}], got {segment}")
     if not 0 <= p_shift <= 1: raise ValueError(f"p_shift must be in [0, 1], got {p_shift}")
@@ -607,10 +630,13 @@ def simulate_streams(n_in: int, n_out: int, n_streams: int = 1000, length: int =
 def stream_scores(shifted, idx, in_scores, out_scores) -> np.ndarray:
     "Latent-space scores of the streams from the two pools."
     a, b = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
+    for k, v in dict(in_scores=a, out_scores=b).items():
+        if v.ndim != 1 or len(v) == 0: raise ValueError(f"{k} must be a non-empty 1-D pool of scores, got shape {v.shape}")
     return np.where(shifted, b[np.minimum(idx, len(b) - 1)], a[np.minimum(idx, len(a) - 1)])
 
 def tolerance_mask(truth, window: int) -> np.ndarray:
     "True where a sample lies within `window` steps after a change of the truth, or before the first full window."
+    _int_option(window, 'window')
     t = np.atleast_2d(np.asarray(truth, bool))
     S, n = t.shape
     change = np.zeros((S, n + window - 1), np.int16 if window < 2**15 else np.int64)
@@ -645,6 +671,9 @@ def drift_protocol(in_scores, out_scores, reference, window: int = 25, n_streams
     """Simulate streams, run the sequential test and k-means (or the alpha threshold); per-stream metrics (+ `keep` traces).
     `reference`: one window (m,) shared by all streams, or one per stream (n_streams, m)."""
     if action not in ('kmeans', 'threshold'): raise ValueError(f"action must be 'kmeans' or 'threshold', got {action!r}")
+    _int_option(window, 'window')
+    _int_option(keep, 'keep', 0)
+    _fraction(alpha, 'alpha', closed=False)
     ins, outs = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
     pools = np.r_[ins, outs]
     ref = np.asarray(reference, dtype=np.float64)
@@ -865,6 +894,11 @@ def bench_sequential(argv=None) -> int:
     ap.add_argument('--chunk', type=int, default=20, help='streams per scipy call')
     ap.add_argument('--threads', type=int, default=1, help="threads of the workbook's test (scipy uses one)")
     a = ap.parse_args(argv)
+    for k in ('streams', 'length', 'window', 'ref', 'chunk', 'threads'):
+        if getattr(a, k) < 1: raise ValueError(f"--{k} must be a positive integer, got {getattr(a, k)}")
+    if a.length < 1000: raise ValueError(f"--length must be at least 1000 (one segment of the drift protocol), got {a.length}")
+    if not a.window <= a.length: raise ValueError(f"--window ({a.window}) is longer than --length ({a.length})")
+    if not a.ref <= 10000: raise ValueError(f"--ref must be at most 10000 (the pool), got {a.ref}")
     from numpy.lib.stride_tricks import sliding_window_view
     from scipy.stats import mannwhitneyu
     rng = np.random.default_rng(a.seed)
@@ -899,6 +933,9 @@ def bench_latent(argv=None) -> int:
     ap.add_argument('--frac', type=float, default=0.02); ap.add_argument('--dim', type=int, default=84)
     ap.add_argument('--repeat', type=int, default=7); ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args(argv)
+    if not 0 < a.frac <= 1: raise ValueError(f"--frac must be in (0, 1], got {a.frac}")
+    for k in ('batch', 'train', 'dim', 'repeat', 'threads'):
+        if getattr(a, k) < 1: raise ValueError(f"--{k} must be a positive integer, got {getattr(a, k)}")
     torch.set_num_threads(a.threads); torch.manual_seed(0)
     from trustbook.models import LeNet5
     net = LeNet5().eval()
