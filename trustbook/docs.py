@@ -51,10 +51,10 @@ def course_pages(root=None) -> list[dict]:
 def executed_copy(nb: str | os.PathLike, figures=None, runs=None) -> Path | None:
     "The executed copy of the last successful `trustbook regen` run of experiment notebook `nb`, or `None`."
     nb = Path(nb); figures = config.figures_dir(figures); runs = config.runs_dir(runs)
-    st = figures/'.regen'/f'{nb.stem}.json'
-    with contextlib.suppress(ValueError, OSError):
-        s = json.loads(st.read_text())
-        if s.get('status') == 'done' and s.get('executed') and Path(s['executed']).is_file(): return Path(s['executed'])
+    for st in [figures/'.regen'/f'{nb.stem}.json', *sorted(figures.glob(f'*/.regen/{nb.stem}.json'))]:   # per profile
+        with contextlib.suppress(ValueError, OSError):
+            s = json.loads(st.read_text())
+            if s.get('status') == 'done' and s.get('executed') and Path(s['executed']).is_file(): return Path(s['executed'])
     for d in sorted((p for p in runs.iterdir() if p.is_dir()), reverse=True):
         with contextlib.suppress(ValueError, OSError):
             recs = json.loads((d/'run.json').read_text())['records']
