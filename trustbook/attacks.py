@@ -16,7 +16,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import as_input, check_labels, check_model, model_device, seed_everything, hash_key, derive_seed
-from .baselines import _int_option, _real_option
+from .core import int_option, real_option
 
 # %% auto #0
 __all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
@@ -32,7 +32,7 @@ ATTACKS = {
 def art_classifier(model: nn.Module, input_shape: Sequence[int], n_classes: int):
     "Wrap `model` (inputs in [0, 1], normalisation inside) as an ART `PyTorchClassifier` with `clip_values=(0, 1)`."
     from art.estimators.classification import PyTorchClassifier
-    _int_option(n_classes, 'n_classes', 2)
+    int_option(n_classes, 'n_classes', 2)
     dev = 'gpu' if model_device(model).type == 'cuda' else 'cpu'
     return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=int(n_classes),
                              clip_values=(0.0, 1.0), device_type=dev)
@@ -42,11 +42,11 @@ def _make_attack(name: str, clf, batch_size: int, **kw):
     if name not in ATTACKS: raise ValueError(f"unknown attack {name!r}; use one of {list(ATTACKS)}")
     opts = ATTACKS[name] | kw
     for k in ('eps', 'eps_step', 'learning_rate', 'initial_const'):
-        if k in opts: _real_option(opts[k], f"{name}: {k}", 0, open_low=True)
+        if k in opts: real_option(opts[k], f"{name}: {k}", 0, open_low=True)
     for k in ('epsilon', 'confidence'):
-        if k in opts: _real_option(opts[k], f"{name}: {k}", 0)
+        if k in opts: real_option(opts[k], f"{name}: {k}", 0)
     for k, low in (('max_iter', 1), ('binary_search_steps', 1), ('num_random_init', 0)):
-        if k in opts: _int_option(opts[k], f"{name}: {k}", low)
+        if k in opts: int_option(opts[k], f"{name}: {k}", low)
     cls = dict(BIM=BasicIterativeMethod, PGD=ProjectedGradientDescent, CW=CarliniL2Method, DF=DeepFool)[name]
     if name == 'PGD': opts = dict(norm=np.inf) | opts
     return cls(clf, batch_size=batch_size, verbose=False, **opts)
@@ -55,9 +55,9 @@ def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int 
            seed: int = 0, **kw) -> torch.Tensor:
     "Untargeted attack `name` ('BIM', 'PGD', 'CW', 'DF') on images `x` in [0, 1]; `y` are the labels to move away from (default: the predictions)."
     x = as_input(x, 'x')
-    _int_option(batch_size, 'batch_size')
-    _int_option(seed, 'seed', 0)
-    if n_classes is not None: _int_option(n_classes, 'n_classes', 2)
+    int_option(batch_size, 'batch_size')
+    int_option(seed, 'seed', 0)
+    if n_classes is not None: int_option(n_classes, 'n_classes', 2)
     if x.min() < 0 or x.max() > 1: raise ValueError(f"inputs must lie in [0, 1] pixel space, got range [{float(x.min()):.3f}, {float(x.max()):.3f}]")
     n_classes = n_classes or _n_classes(model, x)
     if y is not None: y = check_labels(y, n_classes, 'y', len(x))
@@ -82,7 +82,7 @@ def _n_classes(model: nn.Module, x: torch.Tensor) -> int:
 @torch.no_grad()
 def predictions(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     x = as_input(x, 'x')
-    _int_option(batch_size, 'batch_size')
+    int_option(batch_size, 'batch_size')
     was = check_model(model).training; model.eval(); dev = model_device(model)
     try: return torch.cat([model(x[i:i+batch_size].to(dev)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
     finally: model.train(was)
@@ -103,8 +103,8 @@ def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tup
     names = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names + list(settings or {}) if n not in ATTACKS]
     if not names or unknown: raise ValueError(f"names must be a non-empty list of attacks from {list(ATTACKS)}; unknown {unknown}")
-    if max_n is not None: _int_option(max_n, 'max_n')
-    _int_option(seed, 'seed', 0)
+    if max_n is not None: int_option(max_n, 'max_n')
+    int_option(seed, 'seed', 0)
     ok = predictions(model, x) == y
     if not ok.any(): raise ValueError("no correctly classified sample to attack")
     idx = torch.nonzero(ok).flatten()[:max_n]; out = {}

@@ -14,44 +14,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Detector, as_input, capture_activations, check_labels, check_model, find_layer, iter_batches, model_device
+from .core import (Detector, as_input, capture_activations, check_labels, check_model, find_layer, int_option,
+                            iter_batches, model_device, real_option)
 
 # %% auto #0
 __all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'latent_layer_of', 'check_latents',
            'latents_of', 'Mahalanobis', 'MCDropout', 'all_baselines']
-
-# %% ../nbs/10_baselines.ipynb #83f4fb87
-def _int_option(value, name: str, low: int | None = 1) -> int:
-    "`value` as an int >= `low` (any int if `low` is None); a `TypeError` (not an integer) or `ValueError` (too small) naming `name`."
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if low is not None and value < low:
-        want = {0: 'a non-negative integer', 1: 'a positive integer'}.get(low, f'an integer >= {low}')
-        raise ValueError(f"{name} must be {want}, got {value!r}")
-    return int(value)
-
-def _real_option(value, name: str, low: float | None = None, high: float | None = None, open_low: bool = False) -> float:
-    "`value` as a finite float in [`low`, `high`] (`low` excluded with `open_low`); errors name `name`."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v): raise ValueError(f"{name} must be finite, got {value!r}")
-    below = low is not None and (v <= low if open_low else v < low)
-    if below or (high is not None and v > high):
-        lo = '-inf' if low is None else low
-        hi = 'inf' if high is None else high
-        want = f"in {'(' if open_low else '['}{lo}, {hi}]"
-        if low == 0 and high is None: want = 'positive' if open_low else 'non-negative'
-        raise ValueError(f"{name} must be {want}, got {value!r}")
-    return v
-
 
 # %% ../nbs/10_baselines.ipynb #cca014d8
 @torch.no_grad()
 def logits_of(model: nn.Module, x, batch_size: int = 512) -> torch.Tensor:
     "The model's logits for `x` in evaluation mode (batched; the model's training flag is restored)."
     x = as_input(x)
-    _int_option(batch_size, 'batch_size')
+    int_option(batch_size, 'batch_size')
     was = check_model(model).training; model.eval(); dev = model_device(model)
     try: return torch.cat([model(b.to(dev)).float().cpu() for b, _ in iter_batches(x, batch_size)])
     finally: model.train(was)
@@ -59,7 +34,7 @@ def logits_of(model: nn.Module, x, batch_size: int = 512) -> torch.Tensor:
 class LogitDetector(Detector):
     "Base for detectors that are a function of the logits of one deterministic forward pass."
     def __init__(self, model: nn.Module, batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = check_model(model), _int_option(batch_size, 'batch_size'), True
+        self.model, self.batch_size, self.fitted = check_model(model), int_option(batch_size, 'batch_size'), True
     def from_logits(self, logits: torch.Tensor) -> torch.Tensor: raise NotImplementedError
     def _score(self, x): return self.from_logits(logits_of(self.model, x, self.batch_size))
 
@@ -89,7 +64,7 @@ class Energy(LogitDetector):
     "Negative free energy T * logsumexp(logits / T) (Liu et al., 2020)."
     name = 'Energy'
     def __init__(self, model, temperature: float = 1.0, batch_size: int = 512):
-        _real_option(temperature, 'temperature', 0, open_low=True)
+        real_option(temperature, 'temperature', 0, open_low=True)
         super().__init__(model, batch_size); self.temperature = temperature
     def from_logits(self, logits): return self.temperature * torch.logsumexp(logits / self.temperature, 1)
 
@@ -99,10 +74,10 @@ class ODIN(Detector):
     name = 'ODIN'
     def __init__(self, model: nn.Module, temperature: float = 1000.0, epsilon: float = 0.0014, clamp: bool = False,
                  batch_size: int = 256):
-        _real_option(temperature, 'temperature', 0, open_low=True)
-        _real_option(epsilon, 'epsilon', 0)
+        real_option(temperature, 'temperature', 0, open_low=True)
+        real_option(epsilon, 'epsilon', 0)
         self.model, self.T, self.eps, self.clamp = check_model(model), float(temperature), float(epsilon), clamp
-        self.batch_size, self.fitted = _int_option(batch_size, 'batch_size'), True
+        self.batch_size, self.fitted = int_option(batch_size, 'batch_size'), True
 
     def perturb(self, x: torch.Tensor) -> torch.Tensor:
         "The preprocessed input x - eps * sign(-grad log S_yhat(x; T))."
@@ -146,7 +121,7 @@ def check_latents(z, d: int | None = None, name: str = 'latents') -> torch.Tenso
 def latents_of(model, x, layer=None, batch_size: int = 512, progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     "Penultimate latents (flattened output of `layer`, default `model.latent_layer`) and logits of `x`."
     layer = latent_layer_of(check_model(model), layer)
-    _int_option(batch_size, 'batch_size')
+    int_option(batch_size, 'batch_size')
     out = capture_activations(model, as_input(x), layer, batch_size=batch_size, progress=progress, desc='latents')
     return out[layer], out['logits']
 
@@ -154,7 +129,7 @@ class Mahalanobis(Detector):
     "Vanilla Mahalanobis (Lee et al., 2018): minus the squared distance to the nearest class mean, tied covariance."
     name = 'Vanilla Mahalanobis'
     def __init__(self, model: nn.Module | None = None, layer: str | None = None, batch_size: int = 512):
-        self.model, self.layer, self.batch_size = model, layer, _int_option(batch_size, 'batch_size')
+        self.model, self.layer, self.batch_size = model, layer, int_option(batch_size, 'batch_size')
         if model is not None: self.layer = latent_layer_of(check_model(model), layer)
 
     def fit(self, x, y):
@@ -165,7 +140,7 @@ class Mahalanobis(Detector):
     def fit_latents(self, z, y, n_classes: int | None = None):
         "Fit on training latents `z` (N, d) and labels `y` (in [0, `n_classes`) when given, else any non-negative class ids)."
         z = check_latents(z, name='training latents')
-        y = check_labels(y, None if n_classes is None else _int_option(n_classes, 'n_classes'), 'y', len(z))
+        y = check_labels(y, None if n_classes is None else int_option(n_classes, 'n_classes'), 'y', len(z))
         self.classes_ = torch.unique(y)
         counts = torch.stack([(y == c).sum() for c in self.classes_])
         if (counts < 2).any(): raise ValueError(f"class {self.classes_[counts < 2].tolist()} has fewer than 2 training samples")
@@ -207,9 +182,9 @@ class MCDropout(Detector):
         if not (isinstance(n_passes, int) and n_passes >= 2): raise ValueError(f"n_passes must be an int >= 2, got {n_passes!r}")
         if stat not in self.STATS: raise ValueError(f"stat must be one of {self.STATS}, got {stat!r}")
         if not 0 < p < 1: raise ValueError(f"p must be in (0, 1), got {p}")
-        _int_option(seed, 'seed', 0)
+        int_option(seed, 'seed', 0)
         self.model, self.n, self.stat, self.p, self.seed = check_model(model), n_passes, stat, p, seed
-        self.batch_size, self.fitted = _int_option(batch_size, 'batch_size'), True
+        self.batch_size, self.fitted = int_option(batch_size, 'batch_size'), True
         self.dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
         self.head_only = _dropout_before_head(model, self.dropouts) if head_only is None else bool(head_only)
 

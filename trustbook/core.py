@@ -6,7 +6,7 @@ Docs: https://trustbook.github.io/trustbook/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #fedbb54d
 from __future__ import annotations
-import contextlib, difflib, hashlib, io, json, os, random, re, sys, tempfile, time
+import contextlib, difflib, hashlib, io, json, math, numbers, os, random, re, sys, tempfile, time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -22,8 +22,9 @@ from . import config
 __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'remove_orphans',
            'cache_path', 'CacheCorrupt', 'digest_path', 'write_verified', 'check_digest', 'read_verified',
            'save_cached', 'load_cached', 'write_digest', 'file_lock', 'cached', 'derive_seed', 'seeded_rng',
-           'seeded_generator', 'check_model', 'as_input', 'check_labels', 'iter_batches', 'n_items', 'find_layer',
-           'Capture', 'model_device', 'capture_activations', 'check_scores', 'Detector', 'FunctionDetector']
+           'seeded_generator', 'check_model', 'as_input', 'check_labels', 'int_option', 'real_option', 'iter_batches',
+           'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores', 'Detector',
+           'FunctionDetector']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -245,6 +246,31 @@ def check_labels(y, n_classes: int | None, name: str = 'y', n: int | None = None
     where = f"outside [0, {n_classes})" if n_classes is not None else "negative (class labels are 0, 1, 2, ...)"
     if out.any(): raise ValueError(f"{name} has {int(out.sum())} labels {where} (first: {y[out][0].item()})")
     return y
+
+# %% ../nbs/00_core.ipynb #e3879eb1
+def int_option(value, name: str, low: int | None = 1) -> int:
+    "`value` as an int >= `low` (any int if `low` is None); a `TypeError` (not an integer) or `ValueError` (too small) naming `name`."
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if low is not None and value < low:
+        want = {0: 'a non-negative integer', 1: 'a positive integer'}.get(low, f'an integer >= {low}')
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return int(value)
+
+def real_option(value, name: str, low: float | None = None, high: float | None = None, open_low: bool = False) -> float:
+    "`value` as a finite float in [`low`, `high`] (`low` excluded with `open_low`); errors name `name`."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v): raise ValueError(f"{name} must be finite, got {value!r}")
+    below = low is not None and (v <= low if open_low else v < low)
+    if below or (high is not None and v > high):
+        lo = '-inf' if low is None else low
+        hi = 'inf' if high is None else high
+        want = f"in {'(' if open_low else '['}{lo}, {hi}]"
+        if low == 0 and high is None: want = 'positive' if open_low else 'non-negative'
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return v
 
 # %% ../nbs/00_core.ipynb #5c04dd33
 def iter_batches(data, batch_size: int = 256, labels=None):

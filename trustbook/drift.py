@@ -12,7 +12,7 @@ import numpy as np
 from .core import derive_seed, seeded_rng
 from .metrics import proportion_ci
 from .trust_lapse import mannwhitney_sliding
-from .baselines import _int_option
+from .core import int_option
 
 DETECTORS = ('ADWIN', 'KSWIN', 'PageHinkley')
 THRESHOLD = {'ADWIN': 'delta', 'KSWIN': 'alpha', 'PageHinkley': 'threshold'}    # the parameter calibrated
@@ -107,8 +107,8 @@ def run_detector(name: str, scores, seed: int = 0, reference=None, alarms: bool 
 # %% ../nbs/21_drift_baselines.ipynb #6f2324b0
 def null_streams(pool, n_streams: int = 200, length: int = 1000, seed: int = 0, *what) -> np.ndarray:
     "Streams without shift: (n_streams, length) scores drawn with replacement from the in-distribution `pool`."
-    _int_option(n_streams, 'n_streams')
-    _int_option(length, 'length')
+    int_option(n_streams, 'n_streams')
+    int_option(length, 'length')
     p = np.asarray(pool, dtype=np.float64)
     if p.ndim != 1 or p.size == 0 or not np.isfinite(p).all(): raise ValueError("pool must be a non-empty finite 1-D array")
     return seeded_rng(seed, 'null_streams', *what).choice(p, (int(n_streams), int(length)))

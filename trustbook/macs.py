@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from .core import Detector, as_input, check_labels, check_scores, find_layer, model_device, iter_batches
 from .core import seed_everything, hash_key, derive_seed
-from .baselines import _int_option, _real_option, check_latents
+from .core import int_option, real_option
+from .baselines import check_latents
 
 # %% auto #0
 __all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix', 'class_vector',
@@ -123,10 +124,10 @@ class AffineOperator:
 # %% ../nbs/30_macs.ipynb #4f9822ce
 def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6, seed: int = 0):
     "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder with power iterations."
-    _int_option(k, 'k')
-    _int_option(oversample, 'oversample', 0)
-    _int_option(n_iter, 'n_iter', 0)
-    _int_option(seed, 'seed', 0)
+    int_option(k, 'k')
+    int_option(oversample, 'oversample', 0)
+    int_option(n_iter, 'n_iter', 0)
+    int_option(seed, 'seed', 0)
     if k > op.max_rank: raise ValueError(f"k={k} exceeds the rank bound {op.max_rank} of the {op.shape} operator")
     l = min(k + oversample, op.max_rank)
     g = torch.Generator().manual_seed(seed)
@@ -139,7 +140,7 @@ def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int
 
 def layer_svd(op: AffineOperator, k: int, method: str = 'randomized', seed: int = 0, **kw):
     "Top-`k` singular triplets of an `AffineOperator` with `method` in 'randomized', 'arpack', 'dense'."
-    _int_option(k, 'k')
+    int_option(k, 'k')
     if k > op.max_rank: raise ValueError(f"corevector size {k} is larger than the rank bound {op.max_rank} of the "
                                          f"layer's {op.shape[0]}x{op.shape[1]} augmented operator")
     if method == 'randomized': return randomized_svd(op, k, seed=seed, **kw)
@@ -160,8 +161,8 @@ def fit_gmm(v: np.ndarray, n_clusters: int, seed: int = 0, **kw):
     "A diagonal-covariance `sklearn.mixture.GaussianMixture` fitted on corevectors `v` (N, kappa); read `converged_`, `n_iter_` on it."
     from sklearn.mixture import GaussianMixture
     v = check_latents(v, name='v').numpy()
-    _int_option(n_clusters, 'n_clusters')
-    _int_option(seed, 'seed', 0)
+    int_option(n_clusters, 'n_clusters')
+    int_option(seed, 'seed', 0)
     if len(v) < n_clusters: raise ValueError(f"{len(v)} training corevectors cannot fit {n_clusters} clusters")
     opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6, max_iter=1000, random_state=seed)
     with warnings.catch_warnings():
@@ -188,8 +189,8 @@ class DiagGMM(nn.Module):
 
 def association_matrix(clusters, labels, n_clusters: int, n_classes: int) -> torch.Tensor:
     "$P[g,c]$ = fraction of training samples in cluster g (hard assignment) with true label c; empty clusters give zero rows."
-    labels = check_labels(labels, _int_option(n_classes, 'n_classes'), 'labels').numpy()
-    clusters = check_labels(clusters, _int_option(n_clusters, 'n_clusters'), 'clusters', len(labels)).numpy()
+    labels = check_labels(labels, int_option(n_classes, 'n_classes'), 'labels').numpy()
+    clusters = check_labels(clusters, int_option(n_clusters, 'n_clusters'), 'clusters', len(labels)).numpy()
     N = np.zeros((n_clusters, n_classes)); np.add.at(N, (clusters, labels), 1)
     tot = N.sum(1, keepdims=True)
     return torch.as_tensor(np.divide(N, tot, out=np.zeros_like(N), where=tot > 0), dtype=torch.float32)
@@ -213,11 +214,11 @@ def _check_maps(m, name: str) -> torch.Tensor:
 
 def proto_sources(labels, preds, confidence, n_classes: int, threshold: float = 0.9) -> pd.DataFrame:
     "Per class: training samples labelled, correct, and correct with confidence > `threshold`; `source` is what its proto-map averages."
-    labels = check_labels(labels, _int_option(n_classes, 'n_classes'), 'labels')
+    labels = check_labels(labels, int_option(n_classes, 'n_classes'), 'labels')
     preds = check_labels(preds, n_classes, 'preds', len(labels))
     confidence = check_scores(confidence, len(labels), 'confidence')
     if ((confidence < 0) | (confidence > 1)).any(): raise ValueError("confidence must lie in [0, 1]")
-    _real_option(threshold, 'threshold', 0, 1)
+    real_option(threshold, 'threshold', 0, 1)
     own = labels[None] == torch.arange(n_classes)[:, None]
     sel = own & (preds[None] == labels[None])
     conf = sel & (confidence[None] > threshold)
@@ -272,8 +273,8 @@ def _per_layer(v, layers, what):
     if isinstance(v, dict):
         miss = [l for l in layers if l not in v]
         if miss: raise ValueError(f"{what} has no value for layers {miss}")
-        return {l: _int_option(v[l], what, None) for l in layers}
-    return {l: _int_option(v, what, None) for l in layers}
+        return {l: int_option(v[l], what, None) for l in layers}
+    return {l: int_option(v, what, None) for l in layers}
 
 def _layer_input(t: torch.Tensor) -> torch.Tensor:
     "Flatten a layer input; transformer token sequences (N, T, d) keep only token 0 (CLS)."
@@ -281,7 +282,7 @@ def _layer_input(t: torch.Tensor) -> torch.Tensor:
 
 def affine_layers(model: nn.Module, skip_convs: int = 0) -> list[str]:
     "Names of the model's `nn.Conv2d`/`nn.Linear` layers in definition order, skipping the first `skip_convs` convs."
-    _int_option(skip_convs, 'skip_convs', 0)
+    int_option(skip_convs, 'skip_convs', 0)
     names, n_conv = [], 0
     for n, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
@@ -307,11 +308,11 @@ class MACS(Detector):
         for d, w in [(self.kappa, 'kappa'), (self.n_clusters, 'n_clusters')]:
             bad = {l: v for l, v in d.items() if v < 1}
             if bad: raise ValueError(f"{w} must be positive, got {bad}")
-        self.rank = None if rank is None else _int_option(rank, 'rank')
-        _real_option(proto_threshold, 'proto_threshold', 0, 1)
+        self.rank = None if rank is None else int_option(rank, 'rank')
+        real_option(proto_threshold, 'proto_threshold', 0, 1)
         if svd_method not in ('randomized', 'arpack', 'dense'): raise ValueError(f"unknown SVD method {svd_method!r}; use 'randomized', 'arpack' or 'dense'")
-        _int_option(batch_size, 'batch_size')
-        _int_option(seed, 'seed', 0)
+        int_option(batch_size, 'batch_size')
+        int_option(seed, 'seed', 0)
         if proto_fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {proto_fallback!r}")
         self.proto_threshold, self.proto_fallback, self.svd_method = proto_threshold, proto_fallback, svd_method
         self.batch_size, self.seed, self.progress, self.gmm_kwargs = batch_size, seed, progress, dict(gmm_kwargs or {})
@@ -456,10 +457,10 @@ def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4,
     x_train, x_val = as_input(x_train, 'x_train'), as_input(x_val, 'x_val')
     for name, v in [('kappas', kappas), ('clusters', clusters)]:
         if not len(v): raise ValueError(f"{name} is empty")
-        for q in v: _int_option(q, name)
-    _int_option(n_trials, 'n_trials')
-    _int_option(k, 'k')
-    _int_option(seed, 'seed', 0)
+        for q in v: int_option(q, name)
+    int_option(n_trials, 'n_trials')
+    int_option(k, 'k')
+    int_option(seed, 'seed', 0)
     tmp = MACS(macs.model, macs.layers, kappa=1, n_clusters=1, rank=max(kappas), svd_method=macs.svd_method,
                batch_size=macs.batch_size, seed=seed, progress=False)
     tmp.prepare(x_train)
@@ -534,7 +535,7 @@ def plot_protos(macs: MACS, class_names: Sequence[str] | None = None, k: int = 1
     "The paper's Figure 2: the `k` proto-maps with the largest and the `k` with the smallest Frobenius norm."
     import matplotlib.pyplot as plt
     if not macs.fitted: raise RuntimeError("MACS: call fit(...) first")
-    _int_option(k, 'k')
+    int_option(k, 'k')
     norms = macs.protos.flatten(1).norm(dim=1)
     order = torch.argsort(norms, descending=True, stable=True).tolist()
     k = max(1, min(k, len(order)//2))

@@ -17,7 +17,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import Detector, as_input, check_labels, check_model, find_layer, model_device, iter_batches
-from .baselines import LogitDetector, MSP, logits_of, check_latents, _int_option, _real_option
+from .core import int_option, real_option
+from .baselines import LogitDetector, MSP, logits_of, check_latents
 
 # %% auto #0
 __all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nlm_params', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
@@ -29,8 +30,8 @@ class DOCTOR(LogitDetector):
     name = 'DOC'
     def __init__(self, model: nn.Module, temperature: float = 1.0, epsilon: float = 0.0, batch_size: int = 512):
         super().__init__(model, batch_size)
-        _real_option(temperature, 'temperature', 0, open_low=True)
-        _real_option(epsilon, 'epsilon', 0)
+        real_option(temperature, 'temperature', 0, open_low=True)
+        real_option(epsilon, 'epsilon', 0)
         self.temperature, self.epsilon = temperature, epsilon
     def from_logits(self, logits): return (logits/self.temperature).softmax(1).pow(2).sum(1)
     def _score(self, x):
@@ -52,8 +53,8 @@ class RelU(LogitDetector):
     name = 'Rel-U'
     def __init__(self, model: nn.Module, lam: float = 0.5, temperature: float = 1.0, batch_size: int = 512):
         super().__init__(model, batch_size)
-        _real_option(lam, 'lam', 0, 1)
-        _real_option(temperature, 'temperature', 0, open_low=True)
+        real_option(lam, 'lam', 0, 1)
+        real_option(temperature, 'temperature', 0, open_low=True)
         self.lam, self.temperature, self.fitted = lam, temperature, False
     def fit(self, x, y, logits=None) -> 'RelU':
         "Learn $D$ and the normalisation range from training inputs `x` (or their `logits`) and labels `y`."
@@ -82,7 +83,7 @@ def bit_depth(x: torch.Tensor, bits: int = 5) -> torch.Tensor:
     "Quantise pixels in [0, 1] to `2**bits` levels."
     as_input(x)                 # the input policy's checks; the squeezers keep the input's dtype
     x = torch.as_tensor(x)
-    if not 1 <= _int_option(bits, 'bits') <= 16: raise ValueError(f"bits must be in [1, 16], got {bits}")
+    if not 1 <= int_option(bits, 'bits') <= 16: raise ValueError(f"bits must be in [1, 16], got {bits}")
     m = 2**bits - 1
     return torch.round(x.clamp(0, 1)*m)/m
 
@@ -95,7 +96,7 @@ def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
     "Per-channel `size` x `size` median filter of a batch (N, C, H, W), borders as `scipy.ndimage.median_filter(mode='reflect')`."
     as_input(x)
     x = torch.as_tensor(x)
-    if _int_option(size, 'size') % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
+    if int_option(size, 'size') % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
     if x.dim() != 4: raise ValueError(f"median_filter needs (N, C, H, W), got shape {tuple(x.shape)}")
     p = size//2
     N, C, H, W = x.shape
@@ -104,10 +105,10 @@ def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
 
 def nlm_params(search_window: int = 11, patch: int = 3, h: float = 4.0, scale: float = 255.0) -> dict:
     "scikit-image `denoise_nl_means` arguments for OpenCV's (search window, patch, h on a 0-`scale` range), on [0, 1] pixels."
-    if _int_option(search_window, 'search_window') % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
-    _int_option(patch, 'patch')
-    _real_option(h, 'h', 0, open_low=True)
-    _real_option(scale, 'scale', 0, open_low=True)
+    if int_option(search_window, 'search_window') % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
+    int_option(patch, 'patch')
+    real_option(h, 'h', 0, open_low=True)
+    real_option(scale, 'scale', 0, open_low=True)
     return dict(patch_size=int(patch), patch_distance=search_window//2, h=h/scale)
 
 def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: float = 4/255) -> torch.Tensor:
@@ -115,9 +116,9 @@ def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: f
     from skimage.restoration import denoise_nl_means
     as_input(x)
     x = torch.as_tensor(x)
-    _int_option(patch_size, 'patch_size')
-    _int_option(patch_distance, 'patch_distance')
-    _real_option(h, 'h', 0, open_low=True)
+    int_option(patch_size, 'patch_size')
+    int_option(patch_distance, 'patch_distance')
+    real_option(h, 'h', 0, open_low=True)
     a = x.detach().cpu().numpy().astype(np.float64).transpose(0, 2, 3, 1)     # channels last
     out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h, fast_mode=True,
                                      channel_axis=-1).reshape(im.shape) for im in a])   # one channel comes back (H, W)
@@ -128,7 +129,7 @@ class FeatureSqueezing(Detector):
     name = 'FS'
     def __init__(self, model: nn.Module, bits: int = 5, median: int = 3, nlm: bool = True, nlm_kwargs: dict | None = None,
                  batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = check_model(model), _int_option(batch_size, 'batch_size'), True
+        self.model, self.batch_size, self.fitted = check_model(model), int_option(batch_size, 'batch_size'), True
         bit_depth(torch.zeros(1), bits); median_filter(torch.zeros(1, 1, 3, 3), median)    # validate now
         self.squeezers = {f'bits{bits}': lambda x: bit_depth(x, bits), f'median{median}': lambda x: median_filter(x, median)}
         if nlm: self.squeezers['nlm'] = lambda x: nl_means(x, **(nlm_kwargs or {}))
@@ -157,8 +158,8 @@ class DeepMahalanobis(Detector):
         self.layers = [layers] if isinstance(layers, str) else list(layers)
         if not self.layers: raise ValueError("DMD needs at least one feature layer")
         for l in self.layers: find_layer(model, l)
-        _real_option(magnitude, 'magnitude', 0)
-        self.magnitude, self.batch_size, self.progress = magnitude, _int_option(batch_size, 'batch_size'), progress
+        real_option(magnitude, 'magnitude', 0)
+        self.magnitude, self.batch_size, self.progress = magnitude, int_option(batch_size, 'batch_size'), progress
         self.fitted, self.regressor = False, None
 
     def _features(self, x):
@@ -199,7 +200,7 @@ class DeepMahalanobis(Detector):
     def layer_scores(self, x, magnitude: float | None = None) -> torch.Tensor:
         "The per-layer features $\\max_c s_c(\\tilde x)$, shape (N, L), with input preprocessing of `magnitude`."
         if not self.fitted: raise RuntimeError("DMD: call fit(x, y) first")
-        m = self.magnitude if magnitude is None else _real_option(magnitude, 'magnitude', 0)
+        m = self.magnitude if magnitude is None else real_option(magnitude, 'magnitude', 0)
         dev = model_device(self.model); was = self.model.training; self.model.eval(); out = []
         try:
             for xb, _ in tqdm(iter_batches(as_input(x), self.batch_size), desc='DMD: scores', disable=not self.progress, leave=False):
@@ -226,7 +227,7 @@ class DeepMahalanobis(Detector):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         if isinstance(negs, torch.Tensor) or not len(negs): raise ValueError("negs must be a non-empty list of negative sets")
-        _int_option(seed, 'seed', 0)
+        int_option(seed, 'seed', 0)
         F_pos = check_latents(pos, len(self.layers), 'pos') if features else self.layer_scores(pos)
         per = len(F_pos)//len(negs)
         if per < 1: raise ValueError(f"{len(F_pos)} positives cannot be shared among {len(negs)} negative sets")

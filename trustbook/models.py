@@ -578,8 +578,6 @@ def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=Non
     x, y = x[keep], relabel[y[keep]]
     return (x, y) if max_n is None else (x[:max_n], y[:max_n])
 
-def _load(name: str, split: str, max_n=None, root=None): return zoo_data(name, split, max_n, root)
-
 def _read_index(p: Path) -> dict:
     "The zoo index record at `p` ({} when absent; a damaged or unverifiable one is reported on stderr and ignored)."
     if not p.is_file(): return {}
@@ -616,7 +614,7 @@ def _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
     old = _read_index(ip)
     test = old.get('test') if old.get('weights') == ident else None
     if evaluate:
-        xt, yt = _load(name, TEST_SPLIT, e.get('max_eval'), root)
+        xt, yt = zoo_data(name, TEST_SPLIT, e.get('max_eval'), root)
         fp = fingerprint(xt, yt)
         if (test or {}).get('fingerprint') != fp:
             test = dict(split=TEST_SPLIT, n=len(yt), accuracy=accuracy(model, xt, yt, batch_size=64), fingerprint=fp)
@@ -639,13 +637,13 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
     dev = core.get_device('cpu' if device is None else device)      # an unknown or absent device fails before training
     r = recipe(name, profile)
     max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
-    x, y = _load(name, 'train', max_train, root)
+    x, y = zoo_data(name, 'train', max_train, root)
     with core.global_rng_preserved():     # a cold cache (training) and a warm one (loading) leave the same global state
         model = build(name, seed)
         model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}', progress=progress, refresh=refresh, **r)
     info = model.train_info
     if evaluate:
-        xt, yt = _load(name, TEST_SPLIT, max_eval, root)
+        xt, yt = zoo_data(name, TEST_SPLIT, max_eval, root)
         fp = fingerprint(xt, yt)
         if info.get('test', {}).get('fingerprint') != fp:
             info['test'] = dict(split=TEST_SPLIT, n=len(yt), accuracy=accuracy(model, xt, yt), fingerprint=fp)

@@ -18,7 +18,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import Detector, as_input, check_labels, check_model, derive_seed, seeded_rng
-from .baselines import _int_option, check_latents, latent_layer_of, latents_of
+from .core import int_option
+from .baselines import check_latents, latent_layer_of, latents_of
 
 # %% auto #0
 __all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE',
@@ -42,7 +43,7 @@ def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2
     y = check_labels(y, None, 'y').cpu().numpy()                       # -1 and 2.5 refused, never remapped
     if len(y) == 0: raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
     _fraction(frac, 'coreset_frac')
-    _int_option(min_per_class, 'min_per_class')
+    int_option(min_per_class, 'min_per_class')
     rng = seeded_rng(seed, 'coreset'); out = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
@@ -91,7 +92,7 @@ class TrustLapse(Detector):
         for k, v in dict(dist_ref=dist_ref, sim_agg=sim_agg, combine=combine, dist_norm=dist_norm, ref_source=ref_source).items():
             if v not in self.OPTIONS[k]: raise ValueError(f"{k} must be one of {self.OPTIONS[k]}, got {v!r}")
         _fraction(coreset_frac, 'coreset_frac')
-        for k, v in dict(n_ref_pool=n_ref_pool, min_per_class=min_per_class, batch_size=batch_size).items(): _int_option(v, k)
+        for k, v in dict(n_ref_pool=n_ref_pool, min_per_class=min_per_class, batch_size=batch_size).items(): int_option(v, k)
         self.model, self.layer = model, layer
         if model is not None: self.layer = latent_layer_of(check_model(model), layer)
         self.coreset_frac, self.dist_ref, self.sim_agg, self.combine, self.dist_norm = coreset_frac, dist_ref, sim_agg, combine, dist_norm
@@ -182,7 +183,7 @@ class TrustLapse(Detector):
         "A reference window: `size` scores of held-out training samples without replacement; `seed`: int or a Generator."
         if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
         pool = self.reference_pool_.numpy()
-        _int_option(size, 'size', None)                                          # an int; its range is checked below
+        int_option(size, 'size', None)                                          # an int; its range is checked below
         if not 1 <= size <= len(pool): raise ValueError(f"reference size must be in [1, {len(pool)}] (the pool), got {size}")
         rng = seed if isinstance(seed, np.random.Generator) else seeded_rng(seed, 'reference')
         return rng.choice(pool, size, replace=False).astype(np.float64)
@@ -196,7 +197,7 @@ class TrustLapse(Detector):
     # --- explanation -----------------------------------------------------------------------------------------
     def explain(self, z, pred=None, k: int = 3) -> list[dict]:
         "For each latent: the k nearest and k farthest coreset samples of its predicted class (by cosine), with scores."
-        _int_option(k, 'k')
+        int_option(k, 'k')
         comp = self.components(z, pred); z = check_latents(z, self.dim_).float()
         u = torch.nn.functional.normalize(z, dim=1); out = []
         for i in range(len(z)):
@@ -241,7 +242,7 @@ def mannwhitney_plain(scores, reference, window: int = 25, alternative: str = 't
                       use_continuity: bool = True) -> dict[str, np.ndarray]:
     "The readable version: U, tie term and p-value of each window of a 1-D stream, one window at a time, as in the equations."
     if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
-    _int_option(window, 'window')
+    int_option(window, 'window')
     a, R = np.asarray(scores, dtype=np.float64), _check_reference(reference)
     if a.ndim != 1 or not np.isfinite(a).all(): raise ValueError(f"scores must be a 1-D array of finite values, got shape {a.shape}")
     w, m = int(window), len(R)
@@ -370,8 +371,8 @@ def mannwhitney_sliding(scores, reference, window: int = 25, alternative: str = 
     """U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or (streams, n)) vs `reference`.
     `threads` > 1 processes blocks of streams in parallel (NumPy releases the GIL; the results are the same)."""
     if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
-    _int_option(block, 'block')
-    _int_option(threads, 'threads')
+    int_option(block, 'block')
+    int_option(threads, 'threads')
     a = np.asarray(scores, dtype=np.float64)
     one = a.ndim == 1
     if one: a = a[None]
@@ -468,8 +469,8 @@ def _arl_streams(reference, pool, window, n_streams, length, seed, what, shifted
     pool = np.asarray(pool, dtype=np.float64)
     if pool.ndim != 1 or len(pool) < 2 or not np.isfinite(pool).all(): raise ValueError("pool must be a 1-D array of at least 2 finite scores")
     if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
-    _int_option(n_streams, 'n_streams')
-    _int_option(length, 'length')
+    int_option(n_streams, 'n_streams')
+    int_option(length, 'length')
     if n_streams < 1 or length < window: raise ValueError(f"need n_streams >= 1 and length >= window, got {n_streams}, {length}")
     rng = seeded_rng(seed, what, len(R), int(window))
     x = rng.choice(pool, (n_streams, length))
@@ -607,7 +608,7 @@ def kmeans_1d(x, block: int = 1 << 17) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/20_trust_lapse.ipynb #6265adb6
 def _stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed, block=None):
     "Blocks (first stream, is_shifted, pool index) of the drift streams; any `block` gives the same draws."
-    for k, v in dict(n_streams=n_streams, length=length, segment=segment).items(): _int_option(v, k)
+    for k, v in dict(n_streams=n_streams, length=length, segment=segment).items(): int_option(v, k)
     if n_in < 1 or n_out < 1: raise ValueError(f"both pools need samples, got n_in={n_in}, n_out={n_out}")
     if not (1 <= segment <= length): raise ValueError(f"segment must be in [1, length={length}], got {segment}")
     if not 0 <= p_shift <= 1: raise ValueError(f"p_shift must be in [0, 1], got {p_shift}")
@@ -636,7 +637,7 @@ def stream_scores(shifted, idx, in_scores, out_scores) -> np.ndarray:
 
 def tolerance_mask(truth, window: int) -> np.ndarray:
     "True where a sample lies within `window` steps after a change of the truth, or before the first full window."
-    _int_option(window, 'window')
+    int_option(window, 'window')
     t = np.atleast_2d(np.asarray(truth, bool))
     S, n = t.shape
     change = np.zeros((S, n + window - 1), np.int16 if window < 2**15 else np.int64)
@@ -671,8 +672,8 @@ def drift_protocol(in_scores, out_scores, reference, window: int = 25, n_streams
     """Simulate streams, run the sequential test and k-means (or the alpha threshold); per-stream metrics (+ `keep` traces).
     `reference`: one window (m,) shared by all streams, or one per stream (n_streams, m)."""
     if action not in ('kmeans', 'threshold'): raise ValueError(f"action must be 'kmeans' or 'threshold', got {action!r}")
-    _int_option(window, 'window')
-    _int_option(keep, 'keep', 0)
+    int_option(window, 'window')
+    int_option(keep, 'keep', 0)
     _fraction(alpha, 'alpha', closed=False)
     ins, outs = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
     pools = np.r_[ins, outs]
