@@ -9,7 +9,7 @@ from conftest import ROOT, tool, needs_mirror
 
 from trustbook.core import derive_seed
 from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, tune, bench_macs
-from trustbook.macs_baselines import DOCTOR, RelU, FeatureSqueezing, DeepMahalanobis, DMDBase, median_filter, bit_depth
+from trustbook.macs_baselines import DOCTOR, RelativeUncertainty, FeatureSqueezing, DeepMahalanobis, DMDBase, median_filter, bit_depth
 from trustbook.attacks import attack, attack_success, run_attacks, success_table
 
 torch.set_num_threads(1)
@@ -106,6 +106,68 @@ def test_diagnostics_and_no_silent_fallback(toy):
     assert src.n_labelled.tolist() == [40, 40, 40]
     with pytest.raises(RuntimeError, match='fit'): MACS(m, ['5'], kappa=2, n_clusters=2).diagnostics()
 
+def _separable(scales, n_per_class=30, seed=0):
+    "A linear classifier on inputs e_c * scale_c + small noise: class c is predicted correctly, with a confidence set by scale_c."
+    k = len(scales)
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(k).repeat_interleave(n_per_class)
+    x = torch.zeros(len(y), k + 1)
+    x[torch.arange(len(y)), y] = torch.tensor(scales, dtype=torch.float32)[y]
+    x = x + 0.01*torch.randn(x.shape, generator=g)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(k + 1, k))
+    with torch.no_grad():
+        model[1].weight.copy_(10*torch.eye(k, k + 1))
+        model[1].bias.zero_()
+    return model.eval(), x, y
+
+def test_max_iter_one_reports_non_convergence(toy):
+    "EM capped at one iteration: fit warns once, and gmm_info and diagnostics() name every layer."
+    m, x, y = toy
+    with pytest.warns(UserWarning, match=r"did not converge within max_iter=1"):
+        macs = MACS(m, ['3', '5'], kappa={'3': 4, '5': 2}, n_clusters=3, max_iter=1, progress=False).fit(x, y)
+    assert macs.max_iter == 1
+    assert macs.gmm_info.layer.tolist() == ['3', '5']
+    assert macs.gmm_info.converged.tolist() == [False, False]
+    assert macs.gmm_info.n_iter.tolist() == [1, 1]
+    assert macs.diagnostics()['gmm_not_converged'] == ['3', '5']
+    assert macs.diagnostics()['gmm_n_iter'] == {'3': 1, '5': 1}
+    with pytest.raises(ValueError, match='max_iter'): MACS(m, ['5'], max_iter=0)
+
+def test_max_iter_default_keeps_results(toy):
+    "The default cap is 1000 EM iterations; passing it explicitly (or through gmm_kwargs) changes nothing."
+    m, x, y = toy
+    kw = dict(kappa={'3': 4, '5': 2}, n_clusters=3, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        a = MACS(m, ['3', '5'], **kw).fit(x, y)
+        b = MACS(m, ['3', '5'], max_iter=1000, **kw).fit(x, y)
+        c = MACS(m, ['3', '5'], gmm_kwargs=dict(max_iter=1000), **kw).fit(x, y)
+        d = MACS(m, ['3', '5'], max_iter=1, gmm_kwargs=dict(max_iter=1000), **kw).fit(x, y)   # gmm_kwargs win
+    assert a.max_iter == 1000
+    for other in (b, c, d):
+        assert torch.equal(a.score(x[:30]), other.score(x[:30]))
+        assert other.gmm_info.equals(a.gmm_info)
+    assert (a.gmm_info.n_iter <= 1000).all()
+
+@pytest.mark.parametrize('removed', [[], [1], [1, 3], [0, 2, 3]])
+def test_proto_fallback_count_equals_removed_classes(removed):
+    "Classes made unconfident (correct, but confidence < 0.9) fall back; n_proto_fallbacks counts exactly them."
+    scales = [0.1 if c in removed else 1.0 for c in range(4)]
+    model, x, y = _separable(scales)
+    with torch.no_grad():
+        prob = model(x).softmax(1)
+    assert torch.equal(prob.argmax(1), y)                                   # every sample is classified correctly
+    assert ((prob.max(1).values > 0.9) == torch.tensor([c not in removed for c in y.tolist()])).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')                                      # counted, not warned once per class
+        macs = MACS(model, ['1'], kappa=2, n_clusters=2, progress=False).fit(x, y)
+    assert macs.n_proto_fallbacks == len(removed)
+    d = macs.diagnostics()
+    assert d['proto_fallbacks'] == len(removed)
+    assert d['proto_fallback_classes'] == {c: 'correct' for c in removed}
+    assert macs.proto_info.source.tolist() == ['correct' if c in removed else 'confident' for c in range(4)]
+    assert macs.proto_info.n_confident.tolist() == [0 if c in removed else 30 for c in range(4)]
+
 def test_macs_deterministic_and_order_free(toy):
     "Refitting gives identical scores, and a layer's SVD and mixture do not depend on which layers come before it."
     m, x, y = toy
@@ -162,7 +224,7 @@ def test_svd_dense_agreement():
 BAD_BASELINES = [
     ('DOC temperature', lambda m: DOCTOR(m, temperature=-1), 'temperature'),
     ('DOC epsilon', lambda m: DOCTOR(m, epsilon=-0.1), 'epsilon'),
-    ('Rel-U lambda', lambda m: RelU(m, lam=1.5), 'lam'),
+    ('Rel-U lambda', lambda m: RelativeUncertainty(m, lam=1.5), 'lam'),
     ('FS even median', lambda m: FeatureSqueezing(m, median=4), 'odd'),
     ('FS bits', lambda m: FeatureSqueezing(m, bits=0), 'bits'),
     ('DMD no layers', lambda m: DeepMahalanobis(m, []), 'at least one'),
@@ -179,7 +241,7 @@ def test_baselines_bad_input(toy, what, make, msg):
 def test_relu_needs_errors(toy):
     m, x, _ = toy
     with torch.no_grad(): pred = m(x).argmax(1)
-    with pytest.raises(ValueError, match='both correct and misclassified'): RelU(m).fit(x, pred)
+    with pytest.raises(ValueError, match='both correct and misclassified'): RelativeUncertainty(m).fit(x, pred)
 
 def test_squeezers():
     x = torch.rand(2, 3, 6, 6)

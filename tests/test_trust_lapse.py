@@ -5,6 +5,7 @@ from torch import nn
 from conftest import ROOT, tool
 from trustbook import baselines as B
 from trustbook import trust_lapse as T
+from trustbook import tl_protocol as P
 
 torch.set_num_threads(1)
 
@@ -199,11 +200,15 @@ def test_kmeans_1d_is_optimal():
 def test_trust_lapse_defaults_and_properties(fitted):
     tl, z, y = fitted
     d = T.TrustLapse()
-    assert (d.dist_ref, d.sim_agg, d.combine, d.coreset_frac, d.dist_norm, d.ref_source) == ('pred', 'max', 'product', 0.02, 'exp', 'heldout')
+    assert (d.dist_ref, d.sim_agg, d.combine, d.coreset_frac, d.norm, d.ref_source) == ('pred', 'max', 'product', 0.02, 'rank', 'heldout')
     s = tl.score_latents(z, y)
-    assert ((s >= 0) & (s <= 1)).all()
+    assert ((s > 0) & (s <= 1)).all()
     far = z * 0 + 50.0
-    assert tl.score_latents(far, y).max() < s.min()               # far from every class: lowest trust
+    n = len(tl.pool_dist_)
+    assert torch.allclose(tl.components(far, y)['s_dist'], torch.tensor(1 / (1 + n)))   # beyond every held-out distance
+    assert tl.score_latents(far, y).max() < s.median()
+    scaled = T.TrustLapse(coreset_frac=0.2, norm='scale').fit_latents(z, y, y)
+    assert scaled.score_latents(far, y).max() < scaled.score_latents(z, y).min()   # exp(-d/tau): far is lowest
     # coreset class counts: round(frac * n_c)
     assert np.bincount(tl.coreset_y_.numpy()).tolist() == [30] * 4
 
@@ -251,9 +256,9 @@ def test_bench_latent_cli():
 
 # --- experiment plumbing ---------------------------------------------------------------------------------------
 def test_paper_metrics_orientation():
-    m = T.paper_metrics(np.linspace(0.6, 1, 50), np.linspace(0, 0.4, 50))     # shifted inputs have lower trust
+    m = P.paper_metrics(np.linspace(0.6, 1, 50), np.linspace(0, 0.4, 50))     # shifted inputs have lower trust
     assert m['AUROC'] == 100 and m['AUPR'] == pytest.approx(100) and m['FPR80'] == 0
-    m = T.paper_metrics(np.linspace(0, 0.4, 50), np.linspace(0.6, 1, 50))
+    m = P.paper_metrics(np.linspace(0, 0.4, 50), np.linspace(0.6, 1, 50))
     assert m['AUROC'] == 0 and m['FPR80'] == 100
 
 def test_drift_protocol_tolerance_and_delay():
@@ -278,16 +283,16 @@ from conftest import needs_mirror
 
 @needs_mirror
 def test_semantic_and_shift_sets_load():
-    held, sets = T.semantic_sets('mnist', max_eval=20)
+    held, sets = P.semantic_sets('mnist', max_eval=20)
     assert held == [0, 1, 4, 6, 7, 8, 9] and all(len(v) == 20 for v in sets.values())
-    xte, yte = T.test_data('mnist', max_eval=20)
+    xte, yte = P.test_data('mnist', max_eval=20)
     assert len(xte) == len(yte) == 20 and xte.shape[1:] == (1, 28, 28)
-    sh = T.shift_sets('mnist', 10)
+    sh = P.shift_sets('mnist', 10)
     assert set(sh) == {'fashion_mnist', 'notmnist', 'omniglot'} and all(len(v) == 10 for v in sh.values())
     # each subsample has its own generator: the same draw whatever else was drawn before, in any process
-    again = T.shift_sets('mnist', 10)
+    again = P.shift_sets('mnist', 10)
     assert all(torch.equal(sh[k], again[k]) for k in sh)
-    assert torch.equal(T.test_data('mnist', 20)[0], xte) and not torch.equal(T.test_data('mnist', 20, seed=1)[0], xte)
+    assert torch.equal(P.test_data('mnist', 20)[0], xte) and not torch.equal(P.test_data('mnist', 20, seed=1)[0], xte)
 
 # --- seeded draws and the model zoo -------------------------------------------------------------------------------
 def test_derive_seed_is_stable_and_named():
@@ -299,18 +304,18 @@ def test_derive_seed_is_stable_and_named():
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match='seed'): T.derive_seed(bad, 'x')
     x = torch.arange(100).float()[:, None]
-    a, _ = T._subsample(x, None, 10, 0, 'set a'); b, _ = T._subsample(x, None, 10, 0, 'set b')
-    assert len(a) == 10 and not torch.equal(a, b) and torch.equal(a, T._subsample(x, None, 10, 0, 'set a')[0])
-    assert T._subsample(x, None, None, 0, 'a')[0] is x and T._subsample(x, None, 200, 0, 'a')[0] is x
+    a, _ = P._subsample(x, None, 10, 0, 'set a'); b, _ = P._subsample(x, None, 10, 0, 'set b')
+    assert len(a) == 10 and not torch.equal(a, b) and torch.equal(a, P._subsample(x, None, 10, 0, 'set a')[0])
+    assert P._subsample(x, None, None, 0, 'a')[0] is x and P._subsample(x, None, 200, 0, 'a')[0] is x
 
 def test_zoo_names_match_the_held_out_classes():
     from trustbook import models
-    assert T.zoo_name('mnist') == 'lenet_mnist' and T.zoo_name('cifar10', held_out=True) == 'resnet_cifar7'
-    assert set(T.ZOO_NAMES.values()) <= set(models.ZOO)
-    assert tuple(models.ZOO['lenet_mnist_m235']['classes']) == tuple(c for c in range(10) if c not in T.MNIST_HELD_OUT)
+    assert P.zoo_name('mnist') == 'lenet_mnist' and P.zoo_name('cifar10', held_out=True) == 'resnet_cifar7'
+    assert set(P.ZOO_NAMES.values()) <= set(models.ZOO)
+    assert tuple(models.ZOO['lenet_mnist_m235']['classes']) == tuple(c for c in range(10) if c not in P.MNIST_HELD_OUT)
     cifar = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
-    assert tuple(models.ZOO['resnet_cifar7']['classes']) == tuple(i for i, c in enumerate(cifar) if c not in T.CIFAR_HELD_OUT)
-    with pytest.raises(ValueError, match='no zoo model'): T.zoo_name('fsdd', held_out=True)
+    assert tuple(models.ZOO['resnet_cifar7']['classes']) == tuple(i for i, c in enumerate(cifar) if c not in P.CIFAR_HELD_OUT)
+    with pytest.raises(ValueError, match='no zoo model'): P.zoo_name('fsdd', held_out=True)
     assert not hasattr(T, 'experiment_model') and not hasattr(T, 'domain_data')
 
 def test_coreset_and_reference_draws(fitted):
@@ -331,28 +336,28 @@ def _two_detectors(seed=0, n_in=200, n_out=150):
 def test_ci_over_seeds_agrees_with_metrics():
     from trustbook import metrics as M
     a_in, a_out, _, _ = _two_detectors()
-    r = T.ci_over_seeds({0: (a_in, a_out)}, n_boot=500, what=('x',))
+    r = P.ci_over_seeds({0: (a_in, a_out)}, n_boot=500, what=('x',))
     bs = T.derive_seed(0, 'bootstrap', 'x')
     q = M.metric_ci(a_in, a_out, 'auroc', 500, bs)
     assert np.allclose([r['AUROC'], r['AUROC_lo'], r['AUROC_hi']], [100 * q['value'], 100 * q['lo'], 100 * q['hi']])
     q = M.metric_ci(-a_out, -a_in, 'fpr@80', 500, bs)                   # FPR80: the shifted set is the positive class
     assert np.allclose([r['FPR80'], r['FPR80_lo'], r['FPR80_hi']], [100 * q['value'], 100 * q['lo'], 100 * q['hi']])
-    m = T.paper_metrics(a_in, a_out)
+    m = P.paper_metrics(a_in, a_out)
     assert np.allclose([r['AUROC'], r['AUPR'], r['FPR80']], [m['AUROC'], m['AUPR'], m['FPR80']])
     assert np.isnan(r['AUROC_seed_sd'])
     b_in, b_out, _, _ = _two_detectors(1)
-    two = T.ci_over_seeds({0: (a_in, a_out), 1: (b_in, b_out)}, n_boot=500, what=('x',))
-    assert two['AUROC'] == pytest.approx((m['AUROC'] + T.paper_metrics(b_in, b_out)['AUROC']) / 2)
+    two = P.ci_over_seeds({0: (a_in, a_out), 1: (b_in, b_out)}, n_boot=500, what=('x',))
+    assert two['AUROC'] == pytest.approx((m['AUROC'] + P.paper_metrics(b_in, b_out)['AUROC']) / 2)
     assert two['AUROC_seed_sd'] > 0 and two['AUROC_lo'] < two['AUROC'] < two['AUROC_hi']
 
 def test_paired_and_contrast_over_seeds():
     from trustbook import metrics as M
     a_in, a_out, b_in, b_out = _two_detectors()
-    p = T.paired_over_seeds({0: (a_in, a_out, b_in, b_out)}, n_boot=500, what=('y',))
+    p = P.paired_over_seeds({0: (a_in, a_out, b_in, b_out)}, n_boot=500, what=('y',))
     q = M.paired_ci(a_in, a_out, b_in, b_out, 'auroc', 500, T.derive_seed(0, 'bootstrap', 'y'))
     assert np.allclose([p['a'], p['b'], p['diff'], p['lo'], p['hi']], [100 * q[k] for k in ('a', 'b', 'diff', 'lo', 'hi')])
     assert p['lo'] > 0 and p['seeds'] == 1                              # the noisier detector B is worse
-    c = T.contrast_over_seeds([(1, {0: (a_in, a_out)}), (-1, {0: (b_in, b_out)})], n_boot=500, what=('y',))
+    c = P.contrast_over_seeds([(1, {0: (a_in, a_out)}), (-1, {0: (b_in, b_out)})], n_boot=500, what=('y',))
     assert c['diff'] == pytest.approx(p['diff']) and c['hi'] - c['lo'] > p['hi'] - p['lo']   # unpaired: wider
-    s = T.paired_over_seeds({0: (a_in, a_out, a_in, a_out), 1: (b_in, b_out, b_in, b_out)}, n_boot=200)
+    s = P.paired_over_seeds({0: (a_in, a_out, a_in, a_out), 1: (b_in, b_out, b_in, b_out)}, n_boot=200)
     assert s['diff'] == s['lo'] == s['hi'] == 0 and s['seeds'] == 2

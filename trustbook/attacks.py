@@ -15,7 +15,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import as_input, check_labels, check_model, model_device, seed_everything, hash_key, derive_seed
+from .core import (as_input, check_labels, check_model, model_device, seed_everything,
+                            hash_key, derive_seed)
 from .core import int_option, real_option
 
 # %% auto #0
@@ -25,104 +26,149 @@ __all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success
 ATTACKS = {
     'BIM': dict(eps=8/255, eps_step=2/255, max_iter=10),
     'PGD': dict(eps=8/255, eps_step=1/255, max_iter=10, num_random_init=1),
-    'CW':  dict(confidence=0.0, learning_rate=0.01, binary_search_steps=5, max_iter=10, initial_const=0.01),
+    'CW':  dict(confidence=0.0, learning_rate=0.01, binary_search_steps=5, max_iter=10,
+                initial_const=0.01),
     'DF':  dict(max_iter=50, epsilon=0.02),
 }
 
+# %% ../nbs/32_attacks.ipynb #106a6b93
 def art_classifier(model: nn.Module, input_shape: Sequence[int], n_classes: int):
-    "Wrap `model` (inputs in [0, 1], normalisation inside) as an ART `PyTorchClassifier` with `clip_values=(0, 1)`."
+    "Wrap `model` (inputs in [0, 1], normalisation inside) as an ART `PyTorchClassifier` on [0, 1]."
     from art.estimators.classification import PyTorchClassifier
     int_option(n_classes, 'n_classes', 2)
     dev = 'gpu' if model_device(model).type == 'cuda' else 'cpu'
-    return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=int(n_classes),
+    return PyTorchClassifier(model=model, loss=nn.CrossEntropyLoss(),
+                             input_shape=tuple(input_shape), nb_classes=int(n_classes),
                              clip_values=(0.0, 1.0), device_type=dev)
 
+# %% ../nbs/32_attacks.ipynb #5b9f5e30
 def _make_attack(name: str, clf, batch_size: int, **kw):
-    from art.attacks.evasion import BasicIterativeMethod, ProjectedGradientDescent, CarliniL2Method, DeepFool
-    if name not in ATTACKS: raise ValueError(f"unknown attack {name!r}; use one of {list(ATTACKS)}")
+    from art.attacks.evasion import (BasicIterativeMethod, CarliniL2Method, DeepFool,
+                                     ProjectedGradientDescent)
+    if name not in ATTACKS:
+        raise ValueError(f"unknown attack {name!r}; use one of {list(ATTACKS)}")
     opts = ATTACKS[name] | kw
     for k in ('eps', 'eps_step', 'learning_rate', 'initial_const'):
-        if k in opts: real_option(opts[k], f"{name}: {k}", 0, open_low=True)
+        if k in opts:
+            real_option(opts[k], f"{name}: {k}", 0, open_low=True)
     for k in ('epsilon', 'confidence'):
-        if k in opts: real_option(opts[k], f"{name}: {k}", 0)
+        if k in opts:
+            real_option(opts[k], f"{name}: {k}", 0)
     for k, low in (('max_iter', 1), ('binary_search_steps', 1), ('num_random_init', 0)):
-        if k in opts: int_option(opts[k], f"{name}: {k}", low)
-    cls = dict(BIM=BasicIterativeMethod, PGD=ProjectedGradientDescent, CW=CarliniL2Method, DF=DeepFool)[name]
-    if name == 'PGD': opts = dict(norm=np.inf) | opts
-    return cls(clf, batch_size=batch_size, verbose=False, **opts)
+        if k in opts:
+            int_option(opts[k], f"{name}: {k}", low)
+    classes = dict(BIM=BasicIterativeMethod, PGD=ProjectedGradientDescent, CW=CarliniL2Method,
+                   DF=DeepFool)
+    if name == 'PGD':
+        opts = dict(norm=np.inf) | opts
+    return classes[name](clf, batch_size=batch_size, verbose=False, **opts)
 
-def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int | None = None, batch_size: int = 128,
-           seed: int = 0, **kw) -> torch.Tensor:
-    "Untargeted attack `name` ('BIM', 'PGD', 'CW', 'DF') on images `x` in [0, 1]; `y` are the labels to move away from (default: the predictions)."
+# %% ../nbs/32_attacks.ipynb #5760b52e
+@torch.no_grad()
+def _n_classes(model: nn.Module, x: torch.Tensor) -> int:
+    "The number of classes `model` predicts (one forward pass of the first input, evaluation mode)."
+    was_training = check_model(model).training
+    model.eval()
+    try:
+        return int(model(x[:1].to(model_device(model))).shape[1])
+    finally:
+        model.train(was_training)
+
+# %% ../nbs/32_attacks.ipynb #095e1d7f
+def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int | None = None,
+           batch_size: int = 128, seed: int = 0, **kw) -> torch.Tensor:
+    "Untargeted attack `name` (BIM, PGD, CW, DF) of images `x` in [0, 1], away from labels `y`."
     x = as_input(x, 'x')
     int_option(batch_size, 'batch_size')
     int_option(seed, 'seed', 0)
-    if n_classes is not None: int_option(n_classes, 'n_classes', 2)
-    if x.min() < 0 or x.max() > 1: raise ValueError(f"inputs must lie in [0, 1] pixel space, got range [{float(x.min()):.3f}, {float(x.max()):.3f}]")
+    if n_classes is not None:
+        int_option(n_classes, 'n_classes', 2)
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError(f"inputs must lie in [0, 1] pixel space, "
+                         f"got range [{float(x.min()):.3f}, {float(x.max()):.3f}]")
     n_classes = n_classes or _n_classes(model, x)
-    if y is not None: y = check_labels(y, n_classes, 'y', len(x))
-    was = check_model(model).training; model.eval()
+    if y is not None:
+        y = check_labels(y, n_classes, 'y', len(x))
+    was_training = check_model(model).training
+    model.eval()
     try:
         atk = _make_attack(name, art_classifier(model, x.shape[1:], n_classes), batch_size, **kw)
-        seed_everything(seed)        # ART's random starts (PGD's num_random_init) draw from the global np.random
-        yy = None if y is None else np.eye(n_classes, dtype=np.float32)[y.numpy()]
-        adv = atk.generate(x=x.cpu().numpy().astype(np.float32), y=yy)
-    finally: model.train(was)
-    bad = int((~np.isfinite(adv)).reshape(len(adv), -1).any(1).sum())
-    if bad: raise RuntimeError(f"attack {name!r} returned {bad} adversarial images with NaN or infinite pixels")
+        seed_everything(seed)        # ART draws PGD's random starts from np.random
+        y_onehot = None if y is None else np.eye(n_classes, dtype=np.float32)[y.numpy()]
+        adv = atk.generate(x=x.cpu().numpy().astype(np.float32), y=y_onehot)
+    finally:
+        model.train(was_training)
+    n_bad = int((~np.isfinite(adv)).reshape(len(adv), -1).any(1).sum())
+    if n_bad:
+        raise RuntimeError(f"attack {name!r} returned {n_bad} adversarial images with NaN or "
+                           f"infinite pixels")
     return torch.as_tensor(adv, dtype=x.dtype)
 
-@torch.no_grad()
-def _n_classes(model: nn.Module, x: torch.Tensor) -> int:
-    "The number of classes `model` predicts (one forward pass on the first input, in evaluation mode)."
-    was = check_model(model).training; model.eval()
-    try: return int(model(x[:1].to(model_device(model))).shape[1])
-    finally: model.train(was)
-
+# %% ../nbs/32_attacks.ipynb #e51fec54
 @torch.no_grad()
 def predictions(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    "The predicted class of each input (batched, in evaluation mode; the training flag is kept)."
     x = as_input(x, 'x')
     int_option(batch_size, 'batch_size')
-    was = check_model(model).training; model.eval(); dev = model_device(model)
-    try: return torch.cat([model(x[i:i+batch_size].to(dev)).argmax(1).cpu() for i in range(0, len(x), batch_size)])
-    finally: model.train(was)
+    was_training = check_model(model).training
+    model.eval()
+    device = model_device(model)
+    try:
+        return torch.cat([model(x[i:i+batch_size].to(device)).argmax(1).cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
 
+# %% ../nbs/32_attacks.ipynb #3837cee8
 def attack_success(model: nn.Module, x: torch.Tensor, x_adv: torch.Tensor, y) -> torch.Tensor:
-    "Boolean mask: the original is classified correctly and the attacked prediction differs from the original prediction."
+    "Boolean mask: the original is classified correctly and the attacked prediction differs."
     x, x_adv = as_input(x, 'x'), as_input(x_adv, 'x_adv')
-    if x.shape != x_adv.shape: raise ValueError(f"x {tuple(x.shape)} and x_adv {tuple(x_adv.shape)} differ in shape")
+    if x.shape != x_adv.shape:
+        raise ValueError(f"x {tuple(x.shape)} and x_adv {tuple(x_adv.shape)} differ in shape")
     y = check_labels(y, _n_classes(model, x), 'y', len(x))
     p, pa = predictions(model, x), predictions(model, x_adv)
     return (p == y) & (pa != p)
 
-def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tuple(ATTACKS), settings: dict | None = None,
-                seed: int = 0, progress: bool = True, batch_size: int = 128, max_n: int | None = None) -> dict:
-    "Attack the (first `max_n`) correctly classified samples of `x` with each attack: {name: dict(idx, x, x_adv, success, asr)}."
+# %% ../nbs/32_attacks.ipynb #054564fd
+def run_attacks(model: nn.Module, x: torch.Tensor, y, names: Sequence[str] = tuple(ATTACKS),
+                settings: dict | None = None, seed: int = 0, progress: bool = True,
+                batch_size: int = 128, max_n: int | None = None) -> dict:
+    "Attack the (first `max_n`) correct samples: {name: dict(idx, x, x_adv, success, asr)}."
     x = as_input(x, 'x')
     y = check_labels(y, _n_classes(model, x), 'y', len(x))
     names = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names + list(settings or {}) if n not in ATTACKS]
-    if not names or unknown: raise ValueError(f"names must be a non-empty list of attacks from {list(ATTACKS)}; unknown {unknown}")
-    if max_n is not None: int_option(max_n, 'max_n')
+    if not names or unknown:
+        raise ValueError(f"names must be a non-empty list of attacks from {list(ATTACKS)}; "
+                         f"unknown {unknown}")
+    if max_n is not None:
+        int_option(max_n, 'max_n')
     int_option(seed, 'seed', 0)
     ok = predictions(model, x) == y
-    if not ok.any(): raise ValueError("no correctly classified sample to attack")
-    idx = torch.nonzero(ok).flatten()[:max_n]; out = {}
+    if not ok.any():
+        raise ValueError("no correctly classified sample to attack")
+    idx = torch.nonzero(ok).flatten()[:max_n]
+    out = {}
     for n in tqdm(names, desc='attacks', disable=not progress, leave=False):
-        xa = attack(model, x[idx], n, y=y[idx], seed=derive_seed(seed, 'attack', n), batch_size=batch_size, **(settings or {}).get(n, {}))
+        xa = attack(model, x[idx], n, y=y[idx], seed=derive_seed(seed, 'attack', n),
+                    batch_size=batch_size, **(settings or {}).get(n, {}))
         succ = attack_success(model, x[idx], xa, y[idx])
         out[n] = dict(idx=idx, x=x[idx], x_adv=xa, success=succ, asr=float(succ.float().mean()))
     return out
 
+# %% ../nbs/32_attacks.ipynb #afe1f5a7
 def success_table(results: dict) -> pd.DataFrame:
-    "The attack success rates (Table I) with 95% Wilson intervals: successes over correctly classified originals; mean perturbation sizes."
+    "Attack success rates (Table I) with 95% Wilson intervals, and mean perturbation sizes."
     from trustbook.metrics import proportion_ci
-    if not isinstance(results, dict) or not results: raise ValueError("results must be a non-empty dict from run_attacks")
+    if not isinstance(results, dict) or not results:
+        raise ValueError("results must be a non-empty dict from run_attacks")
     rows = []
     for n, r in results.items():
-        s = r['success']; d = (r['x_adv'] - r['x']).flatten(1)[s]
+        s = r['success']
+        d = (r['x_adv'] - r['x']).flatten(1)[s]
         ci = proportion_ci(int(s.sum()), len(s))
-        rows.append(dict(attack=n, attacked=len(s), successes=int(s.sum()), asr=r['asr'], asr_lo=ci['lo'], asr_hi=ci['hi'],
-                         linf=float(d.abs().amax(1).mean()) if len(d) else float('nan'),
-                         l2=float(d.norm(dim=1).mean()) if len(d) else float('nan')))
+        linf = float(d.abs().amax(1).mean()) if len(d) else float('nan')
+        l2 = float(d.norm(dim=1).mean()) if len(d) else float('nan')
+        rows.append(dict(attack=n, attacked=len(s), successes=int(s.sum()), asr=r['asr'],
+                         asr_lo=ci['lo'], asr_hi=ci['hi'], linf=linf, l2=l2))
     return pd.DataFrame(rows)

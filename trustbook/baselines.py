@@ -12,251 +12,360 @@ import math, numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
-from .core import (Detector, as_input, capture_activations, check_labels, check_model, find_layer, int_option,
-                            iter_batches, model_device, real_option)
+from .core import (
+    Detector, as_input, capture_activations, check_labels, check_model, find_layer, int_option,
+    iter_batches, model_device, real_option)
 
 # %% auto #0
-__all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'latent_layer_of', 'check_latents',
-           'latents_of', 'Mahalanobis', 'MCDropout', 'all_baselines']
+__all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'latent_layer_of', 'latents_of',
+           'check_latents', 'Mahalanobis', 'MCDropout', 'all_baselines']
 
 # %% ../nbs/10_baselines.ipynb #cca014d8
 @torch.no_grad()
 def logits_of(model: nn.Module, x, batch_size: int = 512) -> torch.Tensor:
-    "The model's logits for `x` in evaluation mode (batched; the model's training flag is restored)."
+    "The model's logits for `x` in evaluation mode (batched; the model's training flag is kept)."
     x = as_input(x)
     int_option(batch_size, 'batch_size')
-    was = check_model(model).training; model.eval(); dev = model_device(model)
-    try: return torch.cat([model(b.to(dev)).float().cpu() for b, _ in iter_batches(x, batch_size)])
-    finally: model.train(was)
+    was_training = check_model(model).training
+    model.eval()
+    device = model_device(model)
+    try:
+        batches = iter_batches(x, batch_size)
+        return torch.cat([model(b.to(device)).float().cpu() for b, _ in batches])
+    finally:
+        model.train(was_training)
 
+# %% ../nbs/10_baselines.ipynb #68ef0346
 class LogitDetector(Detector):
     "Base for detectors that are a function of the logits of one deterministic forward pass."
     def __init__(self, model: nn.Module, batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = check_model(model), int_option(batch_size, 'batch_size'), True
-    def from_logits(self, logits: torch.Tensor) -> torch.Tensor: raise NotImplementedError
-    def _score(self, x): return self.from_logits(logits_of(self.model, x, self.batch_size))
+        self.model = check_model(model)
+        self.batch_size = int_option(batch_size, 'batch_size')
+        self.fitted = True
 
+    def from_logits(self, logits: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _score(self, x):
+        return self.from_logits(logits_of(self.model, x, self.batch_size))
+
+# %% ../nbs/10_baselines.ipynb #70778d62
 class MSP(LogitDetector):
     "Maximum softmax probability (Hendrycks & Gimpel, 2017)."
     name = 'MSP'
-    def from_logits(self, logits): return logits.softmax(1).amax(1)
+    def from_logits(self, logits):
+        return logits.softmax(1).amax(1)
 
+# %% ../nbs/10_baselines.ipynb #cb2d1309
 class Entropy(LogitDetector):
     "Negative predictive entropy -H(softmax(logits)); `mistrust` is the entropy."
     name = 'Predictive Entropy'
     def from_logits(self, logits):
-        lp = logits.log_softmax(1); return (lp.exp() * lp).sum(1)
+        log_probs = logits.log_softmax(1)
+        return (log_probs.exp() * log_probs).sum(1)
 
+# %% ../nbs/10_baselines.ipynb #a16bb70a
 class KLUniform(LogitDetector):
-    "KL divergence between the softmax and the uniform distribution; `direction` 'u_p' = KL(U||p) (default) or 'p_u'."
+    "KL divergence of the softmax and the uniform distribution: KL(U||p) (default) or KL(p||U)."
     name = 'KL_U'
     def __init__(self, model, direction: str = 'u_p', batch_size: int = 512):
-        if direction not in ('u_p', 'p_u'): raise ValueError(f"direction must be 'u_p' or 'p_u', got {direction!r}")
-        super().__init__(model, batch_size); self.direction = direction
-    def from_logits(self, logits):
-        lp = logits.log_softmax(1); K = logits.shape[1]
-        if self.direction == 'u_p': return -math.log(K) - lp.mean(1)
-        return math.log(K) + (lp.exp() * lp).sum(1)
+        if direction not in ('u_p', 'p_u'):
+            raise ValueError(f"direction must be 'u_p' or 'p_u', got {direction!r}")
+        super().__init__(model, batch_size)
+        self.direction = direction
 
+# %% ../nbs/10_baselines.ipynb #6b9d8fe3
+@patch
+def from_logits(self: KLUniform, logits):
+    "KL(U||p) = -log K - mean_c log p_c, or KL(p||U) = log K - H(p) when `direction='p_u'`."
+    log_probs = logits.log_softmax(1)
+    n_classes = logits.shape[1]
+    if self.direction == 'u_p':
+        return -math.log(n_classes) - log_probs.mean(1)
+    return math.log(n_classes) + (log_probs.exp() * log_probs).sum(1)
+
+# %% ../nbs/10_baselines.ipynb #2f6a157f
 class Energy(LogitDetector):
     "Negative free energy T * logsumexp(logits / T) (Liu et al., 2020)."
     name = 'Energy'
     def __init__(self, model, temperature: float = 1.0, batch_size: int = 512):
         real_option(temperature, 'temperature', 0, open_low=True)
-        super().__init__(model, batch_size); self.temperature = temperature
-    def from_logits(self, logits): return self.temperature * torch.logsumexp(logits / self.temperature, 1)
+        super().__init__(model, batch_size)
+        self.temperature = temperature
+
+# %% ../nbs/10_baselines.ipynb #a458f0d7
+@patch
+def from_logits(self: Energy, logits):
+    "T * logsumexp(logits / T)."
+    return self.temperature * torch.logsumexp(logits / self.temperature, 1)
 
 # %% ../nbs/10_baselines.ipynb #859f4711
 class ODIN(Detector):
     "ODIN: temperature-scaled MSP after a signed-gradient input perturbation (Liang et al., 2018)."
     name = 'ODIN'
-    def __init__(self, model: nn.Module, temperature: float = 1000.0, epsilon: float = 0.0014, clamp: bool = False,
-                 batch_size: int = 256):
+    def __init__(self, model: nn.Module, temperature: float = 1000.0, epsilon: float = 0.0014,
+                 clamp: bool = False, batch_size: int = 256):
         real_option(temperature, 'temperature', 0, open_low=True)
         real_option(epsilon, 'epsilon', 0)
-        self.model, self.T, self.eps, self.clamp = check_model(model), float(temperature), float(epsilon), clamp
-        self.batch_size, self.fitted = int_option(batch_size, 'batch_size'), True
-
-    def perturb(self, x: torch.Tensor) -> torch.Tensor:
-        "The preprocessed input x - eps * sign(-grad log S_yhat(x; T))."
-        if self.eps == 0: return x
-        with torch.enable_grad():
-            x = x.clone().requires_grad_(True)
-            lp = (self.model(x) / self.T).log_softmax(1)
-            loss = -lp.max(1).values.sum()
-            g, = torch.autograd.grad(loss, x)
-        xt = x.detach() - self.eps * g.sign()
-        return xt.clamp(0, 1) if self.clamp else xt
+        self.model, self.T, self.eps = check_model(model), float(temperature), float(epsilon)
+        self.clamp = clamp
+        self.batch_size = int_option(batch_size, 'batch_size')
+        self.fitted = True
 
     def _score(self, x):
-        x = as_input(x); was = self.model.training; self.model.eval(); dev = model_device(self.model); out = []
+        x = as_input(x)
+        was_training = self.model.training
+        self.model.eval()
+        device = model_device(self.model)
+        out = []
         try:
             for b, _ in iter_batches(x, self.batch_size):
-                xt = self.perturb(b.to(dev))
-                with torch.no_grad(): out.append((self.model(xt) / self.T).softmax(1).amax(1).float().cpu())
-        finally: self.model.train(was)
+                x_tilde = self.perturb(b.to(device))
+                with torch.no_grad():
+                    out.append((self.model(x_tilde) / self.T).softmax(1).amax(1).float().cpu())
+        finally:
+            self.model.train(was_training)
         return torch.cat(out)
+
+# %% ../nbs/10_baselines.ipynb #f3f522ba
+@patch
+def perturb(self: ODIN, x: torch.Tensor) -> torch.Tensor:
+    "The preprocessed input x - eps * sign(-grad log S_yhat(x; T))."
+    if self.eps == 0:
+        return x
+    with torch.enable_grad():
+        x = x.clone().requires_grad_(True)
+        log_probs = (self.model(x) / self.T).log_softmax(1)
+        loss = -log_probs.max(1).values.sum()
+        grad, = torch.autograd.grad(loss, x)
+    x_tilde = x.detach() - self.eps * grad.sign()
+    return x_tilde.clamp(0, 1) if self.clamp else x_tilde
 
 # %% ../nbs/10_baselines.ipynb #c9f305c9
 def latent_layer_of(model: nn.Module, layer: str | None = None) -> str:
-    "The name of the latent layer: `layer` if given, else `model.latent_layer`; checked to exist in `model`."
+    "The latent layer's name: `layer` if given, else `model.latent_layer`; checked to exist."
     layer = layer or getattr(model, 'latent_layer', None)
-    if layer is None: raise ValueError("no latent layer: pass layer=... or give the model a `latent_layer` attribute")
+    if layer is None:
+        raise ValueError("no latent layer: pass layer=... or give the model a "
+                         "`latent_layer` attribute")
     find_layer(model, layer)
     return layer
 
-def check_latents(z, d: int | None = None, name: str = 'latents') -> torch.Tensor:
-    "Validate a (N, d) latent matrix: 2-D, non-empty, finite, and `d` wide when given; return it as float64."
-    z = torch.as_tensor(z)
-    if z.dim() != 2: raise ValueError(f"{name} must be 2-D (N, d), got shape {tuple(z.shape)}")
-    if len(z) == 0: raise ValueError(f"{name} are empty")
-    if d is not None and z.shape[1] != d:
-        raise ValueError(f"latent dimension mismatch: {name} have {z.shape[1]} dimensions, the fitted statistics have {d}")
-    z = z.double()
-    if not torch.isfinite(z).all(): raise ValueError(f"{name} contain {int((~torch.isfinite(z)).any(1).sum())} rows with NaN or infinite values")
-    return z
-
-def latents_of(model, x, layer=None, batch_size: int = 512, progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    "Penultimate latents (flattened output of `layer`, default `model.latent_layer`) and logits of `x`."
+def latents_of(model, x, layer=None, batch_size: int = 512,
+               progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    "Latents (flattened output of `layer`, default `model.latent_layer`) and logits of `x`."
     layer = latent_layer_of(check_model(model), layer)
     int_option(batch_size, 'batch_size')
-    out = capture_activations(model, as_input(x), layer, batch_size=batch_size, progress=progress, desc='latents')
+    out = capture_activations(model, as_input(x), layer, batch_size=batch_size, progress=progress,
+                              desc='latents')
     return out[layer], out['logits']
 
+# %% ../nbs/10_baselines.ipynb #d441334a
+def check_latents(z, d: int | None = None, name: str = 'latents') -> torch.Tensor:
+    "Check a (N, d) latent matrix: 2-D, non-empty, finite, `d` wide if given; return it as float64."
+    z = torch.as_tensor(z)
+    if z.dim() != 2:
+        raise ValueError(f"{name} must be 2-D (N, d), got shape {tuple(z.shape)}")
+    if len(z) == 0:
+        raise ValueError(f"{name} are empty")
+    if d is not None and z.shape[1] != d:
+        raise ValueError(f"latent dimension mismatch: {name} have {z.shape[1]} dimensions, "
+                         f"the fitted statistics have {d}")
+    z = z.double()
+    if not torch.isfinite(z).all():
+        n_bad = int((~torch.isfinite(z)).any(1).sum())
+        raise ValueError(f"{name} contain {n_bad} rows with NaN or infinite values")
+    return z
+
+# %% ../nbs/10_baselines.ipynb #98572a18
 class Mahalanobis(Detector):
-    "Vanilla Mahalanobis (Lee et al., 2018): minus the squared distance to the nearest class mean, tied covariance."
+    "Vanilla Mahalanobis (Lee et al., 2018): minus the squared distance to the nearest class mean."
     name = 'Vanilla Mahalanobis'
-    def __init__(self, model: nn.Module | None = None, layer: str | None = None, batch_size: int = 512):
-        self.model, self.layer, self.batch_size = model, layer, int_option(batch_size, 'batch_size')
-        if model is not None: self.layer = latent_layer_of(check_model(model), layer)
-
-    def fit(self, x, y):
-        if self.model is None: raise ValueError("Mahalanobis was built without a model: use fit_latents(z, y)")
-        z, logits = latents_of(self.model, x, self.layer, self.batch_size)
-        return self.fit_latents(z, y, n_classes=logits.shape[1])
-
-    def fit_latents(self, z, y, n_classes: int | None = None):
-        "Fit on training latents `z` (N, d) and labels `y` (in [0, `n_classes`) when given, else any non-negative class ids)."
-        z = check_latents(z, name='training latents')
-        y = check_labels(y, None if n_classes is None else int_option(n_classes, 'n_classes'), 'y', len(z))
-        self.classes_ = torch.unique(y)
-        counts = torch.stack([(y == c).sum() for c in self.classes_])
-        if (counts < 2).any(): raise ValueError(f"class {self.classes_[counts < 2].tolist()} has fewer than 2 training samples")
-        self.means_ = torch.stack([z[y == c].mean(0) for c in self.classes_])
-        idx = torch.searchsorted(self.classes_, y)
-        r = z - self.means_[idx]
-        self.cov_ = r.T @ r / len(z)
-        self.prec_ = torch.linalg.pinv(self.cov_, hermitian=True)
-        self.dim_, self.fitted = z.shape[1], True
-        return self
-
-    def distances(self, z) -> torch.Tensor:
-        "Squared Mahalanobis distance of each latent to each class mean, (N, K)."
-        z = check_latents(z, self.dim_)
-        diff = z[:, None, :] - self.means_[None]
-        return torch.einsum('nkd,de,nke->nk', diff, self.prec_, diff)
-
-    def score_latents(self, z) -> torch.Tensor: return -self.distances(z).min(1).values
+    def __init__(self, model: nn.Module | None = None, layer: str | None = None,
+                 batch_size: int = 512):
+        self.model, self.layer = model, layer
+        self.batch_size = int_option(batch_size, 'batch_size')
+        if model is not None:
+            self.layer = latent_layer_of(check_model(model), layer)
 
     def _score(self, x):
-        if self.model is None: raise ValueError("Mahalanobis was built without a model: use score_latents(z)")
+        if self.model is None:
+            raise ValueError("Mahalanobis was built without a model: use score_latents(z)")
         z, _ = latents_of(self.model, x, self.layer, self.batch_size)
         return self.score_latents(z)
 
-# %% ../nbs/10_baselines.ipynb #37b3ca22
-def _head_module(model):
-    name = getattr(model, 'head', None)
-    if isinstance(name, str): return find_layer(model, name)
-    lins = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    if not lins: raise ValueError("MC dropout found no dropout layer and no nn.Linear head to put one before")
-    return lins[-1]
+# %% ../nbs/10_baselines.ipynb #2911695d
+@patch
+def fit_latents(self: Mahalanobis, z, y, n_classes: int | None = None):
+    "Fit on training latents `z` (N, d) and labels `y` (in [0, `n_classes`) when given)."
+    z = check_latents(z, name='training latents')
+    n_classes = None if n_classes is None else int_option(n_classes, 'n_classes')
+    y = check_labels(y, n_classes, 'y', len(z))
+    self.classes_ = torch.unique(y)
+    counts = torch.stack([(y == c).sum() for c in self.classes_])
+    if (counts < 2).any():
+        too_few = self.classes_[counts < 2].tolist()
+        raise ValueError(f"class {too_few} has fewer than 2 training samples")
+    self.means_ = torch.stack([z[y == c].mean(0) for c in self.classes_])
+    centred = z - self.means_[torch.searchsorted(self.classes_, y)]
+    self.cov_ = centred.T @ centred / len(z)
+    self.prec_ = torch.linalg.pinv(self.cov_, hermitian=True)
+    self.dim_, self.fitted = z.shape[1], True
+    return self
 
+@patch
+def fit(self: Mahalanobis, x, y):
+    "Fit on training inputs `x` and labels `y`: their latents go to `fit_latents`."
+    if self.model is None:
+        raise ValueError("Mahalanobis was built without a model: use fit_latents(z, y)")
+    z, logits = latents_of(self.model, x, self.layer, self.batch_size)
+    return self.fit_latents(z, y, n_classes=logits.shape[1])
+
+# %% ../nbs/10_baselines.ipynb #2821e873
+@patch
+def distances(self: Mahalanobis, z) -> torch.Tensor:
+    "Squared Mahalanobis distance of each latent to each class mean, (N, K)."
+    z = check_latents(z, self.dim_)
+    diff = z[:, None, :] - self.means_[None]
+    return torch.einsum('nkd,de,nke->nk', diff, self.prec_, diff)
+
+@patch
+def score_latents(self: Mahalanobis, z) -> torch.Tensor:
+    "Minus the squared distance to the nearest class mean."
+    return -self.distances(z).min(1).values
+
+# %% ../nbs/10_baselines.ipynb #37b3ca22
 class MCDropout(Detector):
-    "Monte-Carlo dropout: N stochastic passes; trust = -(total variance | entropy of the mean | mutual information)."
+    "Monte-Carlo dropout: trust = -(total variance | entropy of the mean | mutual information)."
     name = 'Test-Time Dropout'
     STATS = ('variance', 'entropy', 'mutual_info')
-    def __init__(self, model: nn.Module, n_passes: int = 20, stat: str = 'variance', p: float = 0.5, seed: int = 0,
-                 batch_size: int = 512, head_only: bool | None = None):
-        if not (isinstance(n_passes, int) and n_passes >= 2): raise ValueError(f"n_passes must be an int >= 2, got {n_passes!r}")
-        if stat not in self.STATS: raise ValueError(f"stat must be one of {self.STATS}, got {stat!r}")
-        if not 0 < p < 1: raise ValueError(f"p must be in (0, 1), got {p}")
+    def __init__(self, model: nn.Module, n_passes: int = 20, stat: str = 'variance', p: float = 0.5,
+                 seed: int = 0, batch_size: int = 512, head_only: bool | None = None):
+        if not (isinstance(n_passes, int) and n_passes >= 2):
+            raise ValueError(f"n_passes must be an int >= 2, got {n_passes!r}")
+        if stat not in self.STATS:
+            raise ValueError(f"stat must be one of {self.STATS}, got {stat!r}")
+        if not 0 < p < 1:
+            raise ValueError(f"p must be in (0, 1), got {p}")
         int_option(seed, 'seed', 0)
-        self.model, self.n, self.stat, self.p, self.seed = check_model(model), n_passes, stat, p, seed
+        self.model, self.n, self.stat = check_model(model), n_passes, stat
+        self.p, self.seed = p, seed
         self.batch_size, self.fitted = int_option(batch_size, 'batch_size'), True
         self.dropouts = [m for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
-        self.head_only = _dropout_before_head(model, self.dropouts) if head_only is None else bool(head_only)
-
-    @torch.no_grad()
-    def samples(self, x) -> torch.Tensor:
-        "Softmax outputs of the N stochastic passes, shape (N, batch, K)."
-        x = as_input(x); m, dev = self.model, model_device(self.model)
-        if self.head_only:
-            S = _head_passes(self, x)
-            if S is not None: return S
-        was = m.training; m.eval(); handle = None
-        if self.dropouts:
-            for d in self.dropouts: d.train()
-        else:
-            p = self.p
-            handle = _head_module(m).register_forward_pre_hook(lambda mod, inp: (F.dropout(inp[0], p, training=True),) + tuple(inp[1:]))
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed)
-                out = [torch.cat([m(b.to(dev)).float().softmax(1).cpu() for b, _ in iter_batches(x, self.batch_size)])
-                       for _ in range(self.n)]
-        finally:
-            if handle is not None: handle.remove()
-            m.train(was)
-            if not was:
-                for d in self.dropouts: d.eval()
-        return torch.stack(out)
+        if head_only is None:
+            head_only = _dropout_before_head(model, self.dropouts)
+        self.head_only = bool(head_only)
 
     def _score(self, x):
-        P = self.samples(x).double()
-        if self.stat == 'variance': u = P.var(0, unbiased=False).sum(1)
-        else:
-            pm = P.mean(0); H = -(pm * pm.clamp_min(1e-300).log()).sum(1)
-            u = H if self.stat == 'entropy' else H - (-(P * P.clamp_min(1e-300).log()).sum(2)).mean(0)
-        return -u
+        samples = self.samples(x).double()
+        if self.stat == 'variance':
+            return -samples.var(0, unbiased=False).sum(1)
+        mean = samples.mean(0)
+        entropy_of_mean = -(mean * mean.clamp_min(1e-300).log()).sum(1)
+        if self.stat == 'entropy':
+            return -entropy_of_mean
+        mean_entropy = (-(samples * samples.clamp_min(1e-300).log()).sum(2)).mean(0)
+        return -(entropy_of_mean - mean_entropy)
+
+# %% ../nbs/10_baselines.ipynb #e3162158
+def _head_module(model):
+    name = getattr(model, 'head', None)
+    if isinstance(name, str):
+        return find_layer(model, name)
+    lins = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not lins:
+        raise ValueError("MC dropout found no dropout layer and no nn.Linear head to put one "
+                         "before")
+    return lins[-1]
+
+@patch
+@torch.no_grad()
+def samples(self: MCDropout, x) -> torch.Tensor:
+    "Softmax outputs of the N stochastic passes, shape (N, batch, K)."
+    x = as_input(x)
+    if self.head_only:
+        head_samples = _head_passes(self, x)
+        if head_samples is not None:
+            return head_samples
+    return _full_passes(self, x)
+
+# %% ../nbs/10_baselines.ipynb #c407dbaa
+@torch.no_grad()
+def _full_passes(mc, x):
+    "MC-dropout samples from N full passes with dropout on (one hooked before the head if none)."
+    model, device, p = mc.model, model_device(mc.model), mc.p
+    was_training = model.training
+    model.eval()
+    handle = None
+    if mc.dropouts:
+        for d in mc.dropouts:
+            d.train()
+    else:
+        def drop_head_input(module, inputs):
+            return (F.dropout(inputs[0], p, training=True),) + tuple(inputs[1:])
+        handle = _head_module(model).register_forward_pre_hook(drop_head_input)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(mc.seed)
+            out = [torch.cat([model(b.to(device)).float().softmax(1).cpu()
+                              for b, _ in iter_batches(x, mc.batch_size)])
+                   for _ in range(mc.n)]
+    finally:
+        if handle is not None:
+            handle.remove()
+        model.train(was_training)
+        if not was_training:
+            for d in mc.dropouts:
+                d.eval()
+    return torch.stack(out)
 
 # %% ../nbs/10_baselines.ipynb #e5a1c0d1
 def _dropout_before_head(model, dropouts) -> bool:
-    "Whether every dropout of `model` is a plain `nn.Dropout` registered between its latent layer and its head."
+    "Whether every dropout of `model` is a plain `nn.Dropout` between its latent layer and head."
     lat, head = getattr(model, 'latent_layer', None), getattr(model, 'head', None)
-    if not (isinstance(lat, str) and isinstance(head, str) and lat and head): return False
+    if not (isinstance(lat, str) and isinstance(head, str) and lat and head):
+        return False
     pos = {name: i for i, (name, _) in enumerate(model.named_modules())}
     where = {id(mod): i for i, (_, mod) in enumerate(model.named_modules())}
-    if lat not in pos or head not in pos: return False
+    if lat not in pos or head not in pos:
+        return False
     return all(type(d) is nn.Dropout and pos[lat] < where[id(d)] < pos[head] for d in dropouts)
 
+# %% ../nbs/10_baselines.ipynb #f3910c34
 @torch.no_grad()
 def _head_passes(mc, x):
-    "MC-dropout samples from one body pass and N head passes on dropped-out latents; None if the head does not reproduce the logits."
-    m = mc.model
-    z, logits = latents_of(m, x, batch_size=mc.batch_size)
-    head = find_layer(m, m.head)
-    was = head.training; head.eval()
+    "Samples from one body pass and N head passes; None if the head does not reproduce the logits."
+    model = mc.model
+    z, logits = latents_of(model, x, batch_size=mc.batch_size)
+    head = find_layer(model, model.head)
+    was_training = head.training
+    head.eval()
     try:
-        dev = model_device(m)
-        z = z.to(dev)
-        if not torch.allclose(head(z).float().cpu(), logits, rtol=1e-4, atol=1e-5): return None
+        z = z.to(model_device(model))
+        if not torch.allclose(head(z).float().cpu(), logits, rtol=1e-4, atol=1e-5):
+            return None
         ps = [d.p for d in mc.dropouts] or [mc.p]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(mc.seed)
             out = []
             for _ in range(mc.n):
                 h = z
-                for p in ps: h = F.dropout(h, p, training=True)
+                for p in ps:
+                    h = F.dropout(h, p, training=True)
                 out.append(head(h).float().softmax(1).cpu())
-    finally: head.train(was)
+    finally:
+        head.train(was_training)
     return torch.stack(out)
 
 # %% ../nbs/10_baselines.ipynb #6277f643
 def all_baselines(model: nn.Module, energy: bool = False, **kw) -> dict[str, Detector]:
-    "The TRUST-LAPSE paper's baselines (MSP, entropy, KL_U, ODIN, Mahalanobis, MC dropout), optionally energy."
-    out = {d.name: d for d in (MSP(model), Entropy(model), KLUniform(model), ODIN(model), Mahalanobis(model),
-                               MCDropout(model, **kw))}
-    if energy: out['Energy'] = Energy(model)
+    "The TRUST-LAPSE paper's baselines (MSP, entropy, KL_U, ODIN, Mahalanobis, MC dropout), energy."
+    detectors = (MSP(model), Entropy(model), KLUniform(model), ODIN(model), Mahalanobis(model),
+                 MCDropout(model, **kw))
+    out = {d.name: d for d in detectors}
+    if energy:
+        out['Energy'] = Energy(model)
     return out

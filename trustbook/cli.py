@@ -19,8 +19,8 @@ COMMANDS = {
     'docs':  ('trustbook.docs:docs_main', 'render the notebooks into the HTML workbook'),
 }
 BENCHES = {
-    'sequential': ('trustbook.trust_lapse:bench_sequential', "TRUST-LAPSE's sliding-window Mann-Whitney test vs scipy"),
-    'latent':     ('trustbook.trust_lapse:bench_latent', "TRUST-LAPSE latent-space scoring throughput vs LeNet's forward"),
+    'sequential': ('trustbook.bench:bench_sequential', "TRUST-LAPSE's sliding-window Mann-Whitney test vs scipy"),
+    'latent':     ('trustbook.bench:bench_latent', "TRUST-LAPSE latent-space scoring throughput vs LeNet's forward"),
     'macs':       ('trustbook.macs:bench_macs', 'online overhead of MACS, DMD and Feature Squeezing vs inference'),
 }
 
@@ -44,6 +44,7 @@ def _run(target: str, args: list[str]) -> int:
         print(f"trustbook: error: {msg}", file=sys.stderr)
         return 2
 
+# %% ../nbs/09_cli.ipynb #56a33be7
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `trustbook` command."
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -22,181 +23,254 @@ from . import config
 __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved', 'atomic_write', 'hash_key', 'remove_orphans',
            'cache_path', 'CacheCorrupt', 'digest_path', 'write_verified', 'check_digest', 'read_verified',
            'save_cached', 'load_cached', 'write_digest', 'file_lock', 'cached', 'derive_seed', 'seeded_rng',
-           'seeded_generator', 'check_model', 'as_input', 'check_labels', 'int_option', 'real_option', 'iter_batches',
-           'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores', 'Detector',
-           'FunctionDetector']
+           'seeded_generator', 'check_model', 'as_input', 'check_labels', 'int_option', 'real_option', 'eval_mode',
+           'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores',
+           'Detector', 'FunctionDetector']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
     "Seed `random`, NumPy and torch; return a torch generator seeded with `seed`."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     return torch.Generator().manual_seed(int(seed))
 
+# %% ../nbs/00_core.ipynb #eef5a321
 def _devices() -> list[str]:
-    cuda = [f'cuda:{i}' for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-    mps = ['mps'] if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available() else []
+    "The devices of this machine: 'cpu', then 'cuda' and 'cuda:<i>' with CUDA, and 'mps'."
+    cuda = ([f'cuda:{i}' for i in range(torch.cuda.device_count())]
+            if torch.cuda.is_available() else [])
+    mps = (['mps'] if getattr(torch.backends, 'mps', None) is not None
+           and torch.backends.mps.is_available() else [])
     return ['cpu'] + (['cuda'] if cuda else []) + cuda + mps
 
 def get_device(dev: str | torch.device | None = None) -> torch.device:
-    "The torch device from an explicit value, `TRUSTBOOK_DEVICE`, or `settings.ini` ('auto' = cuda if present); checked to exist."
-    try: d = dev if isinstance(dev, torch.device) else torch.device(config.device(dev))
-    except (RuntimeError, TypeError, ValueError): raise ValueError(f"unknown device {dev!r}; valid choices here: {_devices() + ['auto']}") from None
+    "The torch device from `dev`, `TRUSTBOOK_DEVICE` or `settings.ini` ('auto' = cuda if present)."
+    try:
+        d = dev if isinstance(dev, torch.device) else torch.device(config.device(dev))
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"unknown device {dev!r}; "
+                         f"valid choices here: {_devices() + ['auto']}") from None
     ok = d.type == 'cpu' or (str(d) in _devices())
-    if not ok: raise ValueError(f"device {str(d)!r} is not available on this machine; valid choices here: {_devices() + ['auto']}")
+    if not ok:
+        raise ValueError(f"device {str(d)!r} is not available on this machine; "
+                         f"valid choices here: {_devices() + ['auto']}")
     return d
 
 # %% ../nbs/00_core.ipynb #f190d845
 @contextlib.contextmanager
 def global_rng_preserved():
-    "Restore the global `random`, NumPy and torch (CPU and CUDA) random states when the block exits."
+    "Restore the global `random`, NumPy and torch (CPU and CUDA) random states on exit."
     py, np_state, cpu = random.getstate(), np.random.get_state(), torch.get_rng_state()
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-    try: yield
+    try:
+        yield
     finally:
         random.setstate(py)
         np.random.set_state(np_state)
         torch.set_rng_state(cpu)
-        if cuda is not None: torch.cuda.set_rng_state_all(cuda)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
 
 # %% ../nbs/00_core.ipynb #fc42bb95
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = 'wb'):
-    "Open a temporary file beside `path` (named with this pid); rename it over `path` only if the block succeeds."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.pid{os.getpid()}.', suffix='.tmp')
+    "Open a temporary file beside `path` (named with this pid); rename it over `path` on success."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f'.{path.name}.pid{os.getpid()}.'
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix='.tmp')
     try:
         with os.fdopen(fd, mode) as f:
             yield f
-            f.flush(); os.fsync(f.fileno())
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)           # mkstemp makes 0600 files; give the usual permissions
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)           # mkstemp makes 0600 files: the usual permissions
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
+# %% ../nbs/00_core.ipynb #6d97369a
 def hash_key(*parts, n: int = 16) -> str:
-    "A stable hex digest of JSON-serialisable `parts` (dict keys sorted); non-JSON objects use their `repr`."
+    "A stable hex digest of JSON-serialisable `parts` (dict keys sorted; other objects by `repr`)."
     s = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
 # %% ../nbs/00_core.ipynb #b1e7c0a1
-_TMP = re.compile(r'^\..+?(?:\.pid(\d+))?\.[A-Za-z0-9_]{8}\.tmp$')   # atomic_write's names (old ones have no pid)
+# atomic_write's temporary names (old ones have no pid)
+_TMP = re.compile(r'^\..+?(?:\.pid(\d+))?\.[A-Za-z0-9_]{8}\.tmp$')
 _SWEPT: set[str] = set()
 
 def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid(): return True
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except OSError: return True             # exists, owned by another user
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True             # exists, owned by another user
     return True
 
+def _is_orphan(path: Path, match: re.Match, now: float, max_age: float) -> bool:
+    "Whether the temporary file `path` is older than `max_age` seconds or its writer's pid is dead."
+    too_old = now - path.stat().st_mtime > max_age
+    return too_old or (match.group(1) and not _pid_alive(int(match.group(1))))
+
+# %% ../nbs/00_core.ipynb #a0911fd6
 def remove_orphans(folder: str | os.PathLike, max_age: float = 86400.0) -> list[Path]:
-    "Delete `atomic_write` temporary files under `folder` whose writer's pid is not alive, or older than `max_age` seconds."
+    "Delete `atomic_write`'s files in `folder` whose writer is dead, or older than `max_age` s."
     removed, now = [], time.time()
     for d, _, files in os.walk(folder):
         for f in files:
             m = _TMP.match(f)
-            if m is None: continue
+            if m is None:
+                continue
             p = Path(d)/f
             with contextlib.suppress(FileNotFoundError):
-                if now - p.stat().st_mtime > max_age or (m.group(1) and not _pid_alive(int(m.group(1)))):
-                    p.unlink(); removed.append(p)
-    if removed: print(f"trustbook: removed {len(removed)} orphaned temporary file(s) under {folder}", file=sys.stderr)
+                if _is_orphan(p, m, now, max_age):
+                    p.unlink()
+                    removed.append(p)
+    if removed:
+        print(f"trustbook: removed {len(removed)} orphaned temporary file(s) under {folder}",
+              file=sys.stderr)
     return removed
 
+# %% ../nbs/00_core.ipynb #079bc4f9
 def cache_path(*parts: str, cache=None) -> Path:
-    "A path under the cache folder (see `config.cache_dir`); the first call per folder removes orphaned temporary files."
+    "A path under the cache folder (`config.cache_dir`); the first call per folder removes orphans."
     root = config.cache_dir(cache)
     if str(root) not in _SWEPT:
-        _SWEPT.add(str(root)); remove_orphans(root)
+        _SWEPT.add(str(root))
+        remove_orphans(root)
     return root.joinpath(*parts)
 
 # %% ../nbs/00_core.ipynb #b1e7c0a3
 class CacheCorrupt(ValueError):
-    "A cache file whose sha256 differs from the one recorded beside it (`expected` is None when none is recorded)."
+    "A cache file whose sha256 differs from the one recorded beside it (`expected`: None if none)."
     def __init__(self, path, expected: str | None, got: str | None, reason: str | None = None):
         self.path, self.expected, self.got = Path(path), expected, got
-        what = reason or (f"no digest is recorded ({self.path.name}.sha256 is missing)" if expected is None
-                          else f"its sha256 is {got} but {self.path.name}.sha256 records {expected}")
+        missing = f"no digest is recorded ({self.path.name}.sha256 is missing)"
+        differs = f"its sha256 is {got} but {self.path.name}.sha256 records {expected}"
+        what = reason or (missing if expected is None else differs)
         super().__init__(f"cache file {self.path} is corrupted or cannot be verified: {what}")
 
-_VERIFIED: set = set()       # (path, size, mtime_ns) of files verified in this process (memory-mapped loads)
+_VERIFIED: set = set()       # (path, size, mtime_ns) of the memory-mapped files verified so far
 
-def digest_path(path: str | os.PathLike) -> Path: return Path(f'{path}.sha256')
+def digest_path(path: str | os.PathLike) -> Path:
+    "Where the sha256 of `path` is recorded: `<path>.sha256`."
+    return Path(f'{path}.sha256')
 
+# %% ../nbs/00_core.ipynb #1cd356eb
 def write_verified(data: bytes, path: str | os.PathLike) -> Path:
     "Atomically write `data` to `path`, then its sha256 to `<path>.sha256`."
     path = Path(path)
-    with atomic_write(path) as f: f.write(data)
-    with atomic_write(digest_path(path), 'w') as f: f.write(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+    with atomic_write(path) as f:
+        f.write(data)
+    with atomic_write(digest_path(path), 'w') as f:
+        f.write(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
     return path
 
 def check_digest(path: str | os.PathLike, data: bytes | None = None) -> None:
-    "Raise `CacheCorrupt` unless the sha256 of `path` (or of its bytes `data`) equals the one recorded beside it."
+    "Raise `CacheCorrupt` unless the sha256 of `path` (or of its bytes `data`) is the one recorded."
     path, dp = Path(path), digest_path(path)
     expected = dp.read_text().split()[0] if dp.is_file() and dp.read_text().split() else None
     if data is None:
-        with open(path, 'rb') as f: got = hashlib.file_digest(f, 'sha256').hexdigest()
-    else: got = hashlib.sha256(data).hexdigest()
-    if expected != got: raise CacheCorrupt(path, expected, got)
+        with open(path, 'rb') as f:
+            got = hashlib.file_digest(f, 'sha256').hexdigest()
+    else:
+        got = hashlib.sha256(data).hexdigest()
+    if expected != got:
+        raise CacheCorrupt(path, expected, got)
 
-# %% ../nbs/00_core.ipynb #b1e7c0a4
+# %% ../nbs/00_core.ipynb #d6a73fc5
 def read_verified(path: str | os.PathLike) -> bytes:
     "The bytes of `path` after checking them against `<path>.sha256` (`CacheCorrupt` otherwise)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no cache file at {path}")
-    data = path.read_bytes(); check_digest(path, data)
+    if not path.is_file():
+        raise FileNotFoundError(f"no cache file at {path}")
+    data = path.read_bytes()
+    check_digest(path, data)
     return data
 
+# %% ../nbs/00_core.ipynb #b1e7c0a4
 def save_cached(obj, path: str | os.PathLike) -> Path:
-    "Atomically `torch.save` tensors/arrays/containers to `path`, with its sha256 in `<path>.sha256`."
-    buf = io.BytesIO(); torch.save(obj, buf)
+    "Atomically `torch.save` tensors, arrays or containers to `path`, with its sha256 beside it."
+    buf = io.BytesIO()
+    torch.save(obj, buf)
     return write_verified(buf.getvalue(), path)
 
 def load_cached(path: str | os.PathLike, mmap: bool = False):
-    "Load what `save_cached` wrote (`weights_only=True`) after checking its sha256; `mmap` loads are verified once per process."
+    "Load what `save_cached` wrote (`weights_only=True`) after checking its sha256 (`mmap`: once)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no cache file at {path}")
-    st = path.stat(); ident = (str(path), st.st_size, st.st_mtime_ns)
-    if mmap and ident not in _VERIFIED: check_digest(path); _VERIFIED.add(ident)
-    try: return torch.load(path if mmap else io.BytesIO(read_verified(path)), map_location='cpu', weights_only=True, mmap=mmap or None)
-    except CacheCorrupt: raise
-    except Exception as e: raise CacheCorrupt(path, None, None, f"torch.load failed ({type(e).__name__}: {e})") from e
+    if not path.is_file():
+        raise FileNotFoundError(f"no cache file at {path}")
+    st = path.stat()
+    ident = (str(path), st.st_size, st.st_mtime_ns)
+    if mmap and ident not in _VERIFIED:
+        check_digest(path)
+        _VERIFIED.add(ident)
+    try:
+        return torch.load(path if mmap else io.BytesIO(read_verified(path)), map_location='cpu',
+                          weights_only=True, mmap=mmap or None)
+    except CacheCorrupt:
+        raise
+    except Exception as e:
+        reason = f"torch.load failed ({type(e).__name__}: {e})"
+        raise CacheCorrupt(path, None, None, reason) from e
 
+# %% ../nbs/00_core.ipynb #344a4dc0
 def write_digest(path: str | os.PathLike) -> Path:
-    "Record the sha256 of an existing file you trust (e.g. a cache written before checksums) in `<path>.sha256`."
+    "Record the sha256 of an existing file you trust (a cache written before checksums) beside it."
     path = Path(path)
-    with open(path, 'rb') as f: h = hashlib.file_digest(f, 'sha256').hexdigest()
-    with atomic_write(digest_path(path), 'w') as f: f.write(f"{h}  {path.name}\n")
+    with open(path, 'rb') as f:
+        h = hashlib.file_digest(f, 'sha256').hexdigest()
+    with atomic_write(digest_path(path), 'w') as f:
+        f.write(f"{h}  {path.name}\n")
     return digest_path(path)
 
 # %% ../nbs/00_core.ipynb #b1e7c0a5
 @contextlib.contextmanager
 def file_lock(path: str | os.PathLike):
-    "Hold an exclusive advisory lock on `path`.lock while the block runs (POSIX `flock`; no lock where unavailable)."
-    try: import fcntl
-    except ImportError: yield; return
-    lock = Path(f'{path}.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    "Hold an exclusive advisory lock on `path`.lock during the block (POSIX `flock`, else none)."
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    lock = Path(f'{path}.lock')
+    lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, 'a') as f:
         fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
+# %% ../nbs/00_core.ipynb #c6ee8a71
 def cached(path: str | os.PathLike, compute: Callable[[], object], refresh: bool = False):
-    "The object cached at `path`, computed and saved first if absent, damaged (said on stderr) or `refresh`; one process computes at a time."
+    "The object cached at `path`, computed and saved first if absent, damaged or `refresh`."
     path = Path(path)
     with file_lock(path):
         if path.is_file() and not refresh:
-            try: return load_cached(path)
-            except CacheCorrupt as e: print(f"trustbook: {e}; computing it again", file=sys.stderr)
-        obj = compute(); save_cached(obj, path); return obj
+            try:
+                return load_cached(path)
+            except CacheCorrupt as e:
+                print(f"trustbook: {e}; computing it again", file=sys.stderr)
+        obj = compute()
+        save_cached(obj, path)
+        return obj
 
 # %% ../nbs/00_core.ipynb #9143e6bb
 def derive_seed(seed: int, *what) -> int:
-    "A 31-bit seed for the draw named by the labels `what` in the run seeded with `seed` (order of labels matters)."
+    "A 31-bit seed for the draw named by the labels `what` in the run seeded with `seed`."
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return int(hash_key(int(seed), *[str(w) for w in what]), 16) % 2**31
@@ -211,75 +285,131 @@ def seeded_generator(seed: int, *what) -> torch.Generator:
 
 # %% ../nbs/00_core.ipynb #fa11f52b
 def check_model(model) -> nn.Module:
-    "Return `model` unchanged if it is a torch `nn.Module`; otherwise raise a `ValueError` naming the type it got."
-    if not isinstance(model, nn.Module): raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    "Return `model` unchanged if it is a torch `nn.Module`; else a `ValueError` naming its type."
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch nn.Module, got {type(model).__name__}")
     return model
 
+# %% ../nbs/00_core.ipynb #6e9791e3
 def as_input(x, name: str = 'x') -> torch.Tensor:
-    "`x` as a non-empty, finite float32 tensor (the input policy: uint8 and other integers refused, float64 converted)."
-    try: x = torch.as_tensor(x)
-    except (TypeError, ValueError, RuntimeError) as e: raise TypeError(f"{name} must be a tensor or array of floats, got {type(x).__name__} ({e})") from None
-    if x.dtype == torch.uint8: raise TypeError(f"{name} is uint8; images must be floats in [0, 1]: convert with x.float() / 255")
-    if not x.is_floating_point(): raise TypeError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}")
-    if x.dtype != torch.float32: x = x.float()
-    if x.dim() == 0: raise ValueError(f"{name} must be a batch (first dimension = samples), got a scalar")
-    if len(x) == 0: raise ValueError(f"{name}: got an empty batch of inputs")
+    "`x` as a non-empty, finite float32 tensor (integers refused, float64 converted)."
+    try:
+        x = torch.as_tensor(x)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{name} must be a tensor or array of floats, "
+                        f"got {type(x).__name__} ({e})") from None
+    if x.dtype == torch.uint8:
+        raise TypeError(f"{name} is uint8; images must be floats in [0, 1]: "
+                        "convert with x.float() / 255")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor with values in [0, 1], got dtype {x.dtype}")
+    if x.dtype != torch.float32:
+        x = x.float()
+    if x.dim() == 0:
+        raise ValueError(f"{name} must be a batch (first dimension = samples), got a scalar")
+    if len(x) == 0:
+        raise ValueError(f"{name}: got an empty batch of inputs")
     bad = int((~torch.isfinite(x)).sum())
-    if bad: raise ValueError(f"{name} contains {bad} NaN or infinite values")
+    if bad:
+        raise ValueError(f"{name} contains {bad} NaN or infinite values")
     return x
 
-def check_labels(y, n_classes: int | None, name: str = 'y', n: int | None = None) -> torch.Tensor:
-    "`y` as a 1-D int64 tensor of class labels in `[0, n_classes)` (integral floats accepted), `n` long when given."
-    try: y = torch.as_tensor(y)
-    except (TypeError, ValueError, RuntimeError) as e: raise TypeError(f"{name} must be a tensor or array of integer labels, got {type(y).__name__} ({e})") from None
-    if not (y.is_floating_point() or y.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+# %% ../nbs/00_core.ipynb #aa8384f1
+def _label_tensor(y, name: str) -> torch.Tensor:
+    "`y` as a tensor of integer (or whole-number float) class labels, or an error naming `name`."
+    try:
+        y = torch.as_tensor(y)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise TypeError(f"{name} must be a tensor or array of integer labels, "
+                        f"got {type(y).__name__} ({e})") from None
+    integer_dtypes = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
+    if not (y.is_floating_point() or y.dtype in integer_dtypes):
         raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
-    if y.dim() != 1: raise ValueError(f"{name} must be 1-D (one label per sample), got shape {tuple(y.shape)}")
-    if n is not None and len(y) != n: raise ValueError(f"{name} has {len(y)} labels for {n} inputs")
+    return y
+
+# %% ../nbs/00_core.ipynb #f3b14caf
+def check_labels(y, n_classes: int | None, name: str = 'y', n: int | None = None) -> torch.Tensor:
+    "`y` as a 1-D int64 tensor of labels in `[0, n_classes)`, `n` long if given."
+    y = _label_tensor(y, name)
+    if y.dim() != 1:
+        raise ValueError(f"{name} must be 1-D (one label per sample), got shape {tuple(y.shape)}")
+    if n is not None and len(y) != n:
+        raise ValueError(f"{name} has {len(y)} labels for {n} inputs")
     if y.is_floating_point():
         bad = ~(torch.isfinite(y) & (y == y.round()))
-        if bad.any(): raise ValueError(f"{name} must hold integer class labels; {int(bad.sum())} are not whole numbers (first: {y[bad][0].item()!r})")
+        if bad.any():
+            raise ValueError(f"{name} must hold integer class labels; {int(bad.sum())} are "
+                             f"not whole numbers (first: {y[bad][0].item()!r})")
     y = y.long()
-    if n_classes is not None and (isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1):
+    if n_classes is not None and (isinstance(n_classes, bool)
+                                  or not isinstance(n_classes, (int, np.integer)) or n_classes < 1):
         raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
     out = (y < 0) | (y >= n_classes) if n_classes is not None else y < 0
-    where = f"outside [0, {n_classes})" if n_classes is not None else "negative (class labels are 0, 1, 2, ...)"
-    if out.any(): raise ValueError(f"{name} has {int(out.sum())} labels {where} (first: {y[out][0].item()})")
+    where = (f"outside [0, {n_classes})" if n_classes is not None
+             else "negative (class labels are 0, 1, 2, ...)")
+    if out.any():
+        raise ValueError(f"{name} has {int(out.sum())} labels {where} (first: {y[out][0].item()})")
     return y
 
 # %% ../nbs/00_core.ipynb #e3879eb1
 def int_option(value, name: str, low: int | None = 1) -> int:
-    "`value` as an int >= `low` (any int if `low` is None); a `TypeError` (not an integer) or `ValueError` (too small) naming `name`."
+    "`value` as an int >= `low` (any int if `low` is None); errors name `name`."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if low is not None and value < low:
-        want = {0: 'a non-negative integer', 1: 'a positive integer'}.get(low, f'an integer >= {low}')
+        wording = {0: 'a non-negative integer', 1: 'a positive integer'}
+        want = wording.get(low, f'an integer >= {low}')
         raise ValueError(f"{name} must be {want}, got {value!r}")
     return int(value)
 
-def real_option(value, name: str, low: float | None = None, high: float | None = None, open_low: bool = False) -> float:
-    "`value` as a finite float in [`low`, `high`] (`low` excluded with `open_low`); errors name `name`."
+# %% ../nbs/00_core.ipynb #d97ff471
+def real_option(value, name: str, low: float | None = None, high: float | None = None,
+                open_low: bool = False) -> float:
+    "`value` as a finite float in [`low`, `high`] (`low` excluded if `open_low`), or an error."
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r}")
     v = float(value)
-    if not math.isfinite(v): raise ValueError(f"{name} must be finite, got {value!r}")
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
     below = low is not None and (v <= low if open_low else v < low)
     if below or (high is not None and v > high):
         lo = '-inf' if low is None else low
         hi = 'inf' if high is None else high
         want = f"in {'(' if open_low else '['}{lo}, {hi}]"
-        if low == 0 and high is None: want = 'positive' if open_low else 'non-negative'
+        if low == 0 and high is None:
+            want = 'positive' if open_low else 'non-negative'
         raise ValueError(f"{name} must be {want}, got {value!r}")
     return v
 
+# %% ../nbs/00_core.ipynb #7d742ca7
+@contextlib.contextmanager
+def eval_mode(model: nn.Module):
+    "Run the block with `model.eval()`; restore every submodule's previous `training` flag on exit."
+    flags = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, was_training in flags:
+            module.training = was_training
+
 # %% ../nbs/00_core.ipynb #5c04dd33
+def _is_array(a) -> bool:
+    "Whether `a` is a torch tensor or a NumPy array."
+    return torch.is_tensor(a) or isinstance(a, np.ndarray)
+
+# %% ../nbs/00_core.ipynb #f0972065
 def iter_batches(data, batch_size: int = 256, labels=None):
-    "Yield `(x, y)` batches from a tensor or NumPy array (with optional `labels`), a `(x, y)` tuple, a Dataset or a DataLoader."
-    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]): data, labels = data
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    "Yield `(x, y)` batches of a tensor or array (with `labels`), a Dataset or a DataLoader."
+    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]):
+        data, labels = data
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if isinstance(data, np.ndarray): data = torch.as_tensor(data)       # batched like a tensor, not walked row by row
-    if isinstance(labels, np.ndarray): labels = torch.as_tensor(labels)
+    if isinstance(data, np.ndarray):
+        data = torch.as_tensor(data)       # batched like a tensor, not walked row by row
+    if isinstance(labels, np.ndarray):
+        labels = torch.as_tensor(labels)
     if torch.is_tensor(data):
         if labels is not None and len(labels) != len(data):
             raise ValueError(f"got {len(data)} inputs but {len(labels)} labels")
@@ -290,18 +420,22 @@ def iter_batches(data, batch_size: int = 256, labels=None):
         data = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)
     if isinstance(data, torch.utils.data.DataLoader) or isinstance(data, Iterable):
         for b in data:
-            if isinstance(b, (tuple, list)): yield b[0], (b[1] if len(b) > 1 else None)
-            else: yield b, None
+            if isinstance(b, (tuple, list)):
+                yield b[0], (b[1] if len(b) > 1 else None)
+            else:
+                yield b, None
         return
     raise TypeError(f"cannot iterate batches over {type(data).__name__}")
 
-def _is_array(a) -> bool: return torch.is_tensor(a) or isinstance(a, np.ndarray)
-
+# %% ../nbs/00_core.ipynb #2e9d5a2e
 def n_items(data) -> int | None:
     "Number of samples in `data` when known (for progress bars)."
-    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]): return len(data[0])
-    if _is_array(data) or isinstance(data, torch.utils.data.Dataset): return len(data)
-    if isinstance(data, torch.utils.data.DataLoader): return len(data.dataset)
+    if isinstance(data, (tuple, list)) and len(data) == 2 and _is_array(data[0]):
+        return len(data[0])
+    if _is_array(data) or isinstance(data, torch.utils.data.Dataset):
+        return len(data)
+    if isinstance(data, torch.utils.data.DataLoader):
+        return len(data.dataset)
     return None
 
 # %% ../nbs/00_core.ipynb #8a0aca97
@@ -309,56 +443,76 @@ REDUCTIONS = {
     None: lambda t: t,
     'flatten': lambda t: t.flatten(1),
     'channel_mean': lambda t: t.flatten(2).mean(-1) if t.dim() > 2 else t,
-    'cls': lambda t: t[:, 0] if t.dim() == 3 else t,      # (N, T, D) -> (N, D); an already-pooled (N, D) passes
+    'cls': lambda t: t[:, 0] if t.dim() == 3 else t,   # (N, T, D) -> (N, D); a pooled (N, D) passes
 }
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
-    "The submodule called `name` in `model.named_modules()`, or a `ValueError` listing close matches."
+    "The submodule called `name` in `model.named_modules()`, or a `ValueError` with close matches."
     mods = dict(model.named_modules())
-    if name in mods: return mods[name]
+    if name in mods:
+        return mods[name]
     close = difflib.get_close_matches(name, [n for n in mods if n], n=5, cutoff=0.4)
     hint = f"; did you mean {close}?" if close else f"; layers are {[n for n in mods if n][:20]}"
     raise ValueError(f"model {type(model).__name__} has no layer {name!r}{hint}")
 
 def _reducer(reduce):
-    if callable(reduce): return reduce
-    if reduce not in REDUCTIONS: raise ValueError(f"unknown reduce {reduce!r}; use one of {list(REDUCTIONS)} or a callable")
+    "The function behind a `reduce` argument: a callable, or a key of `REDUCTIONS`."
+    if callable(reduce):
+        return reduce
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"unknown reduce {reduce!r}; use one of {list(REDUCTIONS)} or a callable")
     return REDUCTIONS[reduce]
 
+# %% ../nbs/00_core.ipynb #bf95ee66
 class Capture:
     "Context manager collecting (reduced) inputs or outputs of named layers during forward passes."
-    def __init__(self, model: nn.Module, layers: str | Sequence[str], what: str = 'output', reduce='flatten'):
-        if what not in ('input', 'output'): raise ValueError(f"what must be 'input' or 'output', got {what!r}")
+    def __init__(self, model: nn.Module, layers: str | Sequence[str], what: str = 'output',
+                 reduce='flatten'):
+        if what not in ('input', 'output'):
+            raise ValueError(f"what must be 'input' or 'output', got {what!r}")
         self.model, self.what, self.fn = model, what, _reducer(reduce)
         self.layers = [layers] if isinstance(layers, str) else list(layers)
-        if not self.layers: raise ValueError("no layers given to capture")
+        if not self.layers:
+            raise ValueError("no layers given to capture")
         self.modules = {n: find_layer(model, n) for n in self.layers}
         self.batches: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
         self._handles = []
 
-    def _hook(self, name):
-        def hook(mod, inp, out):
-            t = inp[0] if self.what == 'input' else out
-            if isinstance(t, (tuple, list)): t = t[0]
-            r = self.fn(t.detach())
-            # copy: a reduction may return a view that a later in-place op (ReLU(inplace=True)) would overwrite
-            self.batches[name].append(r.cpu() if r.device.type != 'cpu' else r.clone())
-        return hook
+# %% ../nbs/00_core.ipynb #07f2e757
+@patch
+def _hook(self: Capture, name):
+    "The forward hook that stores the reduced input or output of layer `name`."
+    def hook(mod, inp, out):
+        t = inp[0] if self.what == 'input' else out
+        if isinstance(t, (tuple, list)):
+            t = t[0]
+        r = self.fn(t.detach())
+        # copy: a reduction may return a view that a later in-place ReLU would overwrite
+        self.batches[name].append(r.cpu() if r.device.type != 'cpu' else r.clone())
+    return hook
 
-    def __enter__(self):
-        self._handles = [m.register_forward_hook(self._hook(n)) for n, m in self.modules.items()]
-        return self
+@patch
+def __enter__(self: Capture):
+    self._handles = [m.register_forward_hook(self._hook(n)) for n, m in self.modules.items()]
+    return self
 
-    def __exit__(self, *exc):
-        for h in self._handles: h.remove()
-        self._handles = []
+@patch
+def __exit__(self: Capture, *exc):
+    for h in self._handles:
+        h.remove()
+    self._handles = []
 
-    def clear(self):
-        for v in self.batches.values(): v.clear()
+# %% ../nbs/00_core.ipynb #824b8c16
+@patch
+def clear(self: Capture):
+    "Forget the captured batches."
+    for v in self.batches.values():
+        v.clear()
 
-    def result(self) -> dict[str, torch.Tensor]:
-        "Concatenate the captured batches of every layer."
-        return {n: torch.cat(v) if v else torch.empty(0) for n, v in self.batches.items()}
+@patch
+def result(self: Capture) -> dict[str, torch.Tensor]:
+    "Concatenate the captured batches of every layer."
+    return {n: torch.cat(v) if v else torch.empty(0) for n, v in self.batches.items()}
 
 # %% ../nbs/00_core.ipynb #364d7229
 def model_device(model: nn.Module) -> torch.device:
@@ -367,19 +521,20 @@ def model_device(model: nn.Module) -> torch.device:
     return p.device if p is not None else torch.device('cpu')
 
 @torch.no_grad()
-def capture_activations(model: nn.Module, data, layers: str | Sequence[str], what: str = 'output', reduce='flatten',
-                        batch_size: int = 256, labels=None, progress: bool = True, desc: str = 'capture') -> dict:
+def capture_activations(model: nn.Module, data, layers: str | Sequence[str], what: str = 'output',
+                        reduce='flatten', batch_size: int = 256, labels=None, progress: bool = True,
+                        desc: str = 'capture') -> dict:
     "Run `model` over `data`; return `{layer: activations, 'logits': ..., 'labels': ... or None}`."
-    dev = model_device(model); was_training = model.training; model.eval()
+    dev = model_device(model)
     logits, ys = [], []
-    try:
-        with Capture(model, layers, what, reduce) as cap:
-            for x, y in tqdm(iter_batches(data, batch_size, labels), desc=desc, disable=not progress,
-                             total=None if n_items(data) is None else -(-n_items(data)//batch_size), leave=False):
-                logits.append(model(as_input(x, 'data').to(dev)).detach().cpu())   # the input policy (float32, finite)
-                if y is not None: ys.append(torch.as_tensor(y))
-            out = cap.result()
-    finally: model.train(was_training)
+    total = None if n_items(data) is None else -(-n_items(data)//batch_size)
+    with eval_mode(model), Capture(model, layers, what, reduce) as cap:
+        for x, y in tqdm(iter_batches(data, batch_size, labels), desc=desc, disable=not progress,
+                         total=total, leave=False):
+            logits.append(model(as_input(x, 'data').to(dev)).detach().cpu())   # the input policy
+            if y is not None:
+                ys.append(torch.as_tensor(y))
+        out = cap.result()
     out['logits'] = torch.cat(logits) if logits else torch.empty(0)
     out['labels'] = torch.cat(ys) if ys else None
     return out
@@ -388,45 +543,63 @@ def capture_activations(model: nn.Module, data, layers: str | Sequence[str], wha
 def check_scores(s, n: int | None = None, name: str = 'scores') -> torch.Tensor:
     "Validate a score vector: 1-D, float, finite, and `n` long when `n` is given."
     s = torch.as_tensor(s)
-    if s.dim() != 1: raise ValueError(f"{name} must be 1-D, got shape {tuple(s.shape)}")
-    if n is not None and len(s) != n: raise ValueError(f"{name} has {len(s)} values for {n} inputs")
-    if not s.is_floating_point(): s = s.float()
+    if s.dim() != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {tuple(s.shape)}")
+    if n is not None and len(s) != n:
+        raise ValueError(f"{name} has {len(s)} values for {n} inputs")
+    if not s.is_floating_point():
+        s = s.float()
     if not torch.isfinite(s).all():
         raise ValueError(f"{name} contain {int((~torch.isfinite(s)).sum())} NaN or infinite values")
     return s
 
+# %% ../nbs/00_core.ipynb #16744d34
 class Detector(ABC):
     "Base class: `fit(x, y)` on training data, `score(x)` -> 1-D tensor, higher = more trustworthy."
     name: str = 'detector'
     fitted: bool = False
 
-    def fit(self, x=None, y=None, **kwargs) -> 'Detector':
-        "Fit on training data (inputs `x`, labels `y`); the default needs nothing."
-        self.fitted = True
-        return self
-
     @abstractmethod
-    def _score(self, x) -> torch.Tensor: ...
+    def _score(self, x) -> torch.Tensor:
+        ...
 
-    def score(self, x) -> torch.Tensor:
-        "Trust score of every input in the batch `x` (higher = more trustworthy)."
-        if not self.fitted: raise RuntimeError(f"{self.name}: call fit(...) before score(...)")
-        n = len(x) if hasattr(x, '__len__') else None
-        return check_scores(self._score(x), n, f'{self.name} scores')
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r})"
 
-    def mistrust(self, x) -> torch.Tensor:
-        "The negated trust score, for methods whose papers write a mistrust."
-        return -self.score(x)
+@patch
+def fit(self: Detector, x=None, y=None, **kwargs) -> 'Detector':
+    "Fit on training data (inputs `x`, labels `y`); the default needs nothing."
+    self.fitted = True
+    return self
 
-    def score_all(self, data, batch_size: int = 256, progress: bool = False) -> torch.Tensor:
-        "Score a whole tensor, Dataset or DataLoader batch by batch."
-        out = [self.score(x) for x, _ in tqdm(iter_batches(data, batch_size), desc=self.name, disable=not progress, leave=False)]
-        return torch.cat(out) if out else torch.empty(0)
+# %% ../nbs/00_core.ipynb #c892c579
+@patch
+def score(self: Detector, x) -> torch.Tensor:
+    "Trust score of every input in the batch `x` (higher = more trustworthy)."
+    if not self.fitted:
+        raise RuntimeError(f"{self.name}: call fit(...) before score(...)")
+    n = len(x) if hasattr(x, '__len__') else None
+    return check_scores(self._score(x), n, f'{self.name} scores')
 
-    def __repr__(self): return f"{type(self).__name__}(name={self.name!r})"
+@patch
+def mistrust(self: Detector, x) -> torch.Tensor:
+    "The negated trust score, for methods whose papers write a mistrust."
+    return -self.score(x)
 
+# %% ../nbs/00_core.ipynb #c8a56494
+@patch
+def score_all(self: Detector, data, batch_size: int = 256, progress: bool = False) -> torch.Tensor:
+    "Score a whole tensor, Dataset or DataLoader batch by batch."
+    batches = tqdm(iter_batches(data, batch_size), desc=self.name, disable=not progress,
+                   leave=False)
+    out = [self.score(x) for x, _ in batches]
+    return torch.cat(out) if out else torch.empty(0)
+
+# %% ../nbs/00_core.ipynb #174ac10d
 class FunctionDetector(Detector):
-    "A detector from a function `fn(x) -> trust scores`; pass `mistrust=True` if `fn` returns mistrust."
+    "A detector from a function `fn(x) -> trust scores` (`mistrust=True`: `fn` returns mistrust)."
     def __init__(self, fn: Callable, name: str, mistrust: bool = False):
         self.fn, self.name, self.sign, self.fitted = fn, name, (-1.0 if mistrust else 1.0), True
-    def _score(self, x): return self.sign * torch.as_tensor(self.fn(x)).float()
+
+    def _score(self, x):
+        return self.sign * torch.as_tensor(self.fn(x)).float()

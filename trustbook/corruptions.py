@@ -22,36 +22,48 @@ __all__ = ['CORRUPTIONS', 'GROUPS', 'gaussian_noise', 'shot_noise', 'impulse_noi
 # %% ../nbs/02a_corruptions.ipynb #3f14c647
 def _gauss(x: np.ndarray, sigma: float, mode='nearest', truncate=4.0) -> np.ndarray:
     "Gaussian blur of the spatial axes of an (N, H, W, C) batch (or an (H, W) map)."
-    if sigma <= 0: return x
+    if sigma <= 0:
+        return x
     s = (0, sigma, sigma, 0) if x.ndim == 4 else (sigma, sigma)
     return ndimage.gaussian_filter(x, s, mode=mode, truncate=truncate)
 
 def _clipped_zoom(x: np.ndarray, z: float) -> np.ndarray:
     "Zoom the centre of every (N, H, W, C) image by factor `z` >= 1 and crop back to H x W."
-    h = x.shape[1]; ch = int(np.ceil(h / z)); top = (h - ch) // 2; n = int(round(ch * z))
-    crop = torch.from_numpy(np.ascontiguousarray(x[:, top:top + ch, top:top + ch])).permute(0, 3, 1, 2)
-    out = F.interpolate(crop, size=(n, n), mode='bilinear', align_corners=True).permute(0, 2, 3, 1).numpy()
+    h = x.shape[1]
+    ch = int(np.ceil(h / z))
+    top = (h - ch) // 2
+    n = int(round(ch * z))
+    crop = np.ascontiguousarray(x[:, top:top + ch, top:top + ch])
+    crop = torch.from_numpy(crop).permute(0, 3, 1, 2)
+    out = F.interpolate(crop, size=(n, n), mode='bilinear', align_corners=True)
+    out = out.permute(0, 2, 3, 1).numpy()
     t = (n - h) // 2
     return out[:, t:t + h, t:t + h]
 
 def _gray(x: np.ndarray) -> np.ndarray:
     "Luma (ITU-R 601, as OpenCV's RGB2GRAY) of an (N, H, W, C) batch, keeping a channel axis."
-    return x if x.shape[-1] == 1 else (x @ np.array([0.299, 0.587, 0.114], dtype=x.dtype))[..., None]
+    luma = np.array([0.299, 0.587, 0.114], dtype=x.dtype)
+    return x if x.shape[-1] == 1 else (x @ luma)[..., None]
 
 # %% ../nbs/02a_corruptions.ipynb #9db75d76
 def gaussian_noise(x, severity, rng):
+    "Add Gaussian noise of std 0.04 .. 0.10 (severity 1 .. 5)."
     c = [0.04, 0.06, .08, .09, .10][severity - 1]
     return x + rng.normal(size=x.shape, scale=c)
 
 def shot_noise(x, severity, rng):
+    "Poisson photon noise with 500 .. 50 photons per unit intensity."
     c = [500, 250, 100, 75, 50][severity - 1]
     return rng.poisson(np.clip(x, 0, 1) * c) / c
 
 def impulse_noise(x, severity, rng):
-    "Salt and pepper on a fraction of the values (per channel, as scikit-image's `random_noise(mode='s&p')`)."
+    "Salt and pepper on a fraction 0.01 .. 0.07 of the values (per channel)."
     c = [.01, .02, .03, .05, .07][severity - 1]
-    x = x.copy(); hit = rng.random(x.shape) < c; salt = rng.random(x.shape) < 0.5
-    x[hit & salt] = 1.0; x[hit & ~salt] = 0.0
+    x = x.copy()
+    hit = rng.random(x.shape) < c
+    salt = rng.random(x.shape) < 0.5
+    x[hit & salt] = 1.0
+    x[hit & ~salt] = 0.0
     return x
 
 # %% ../nbs/02a_corruptions.ipynb #242317bd
@@ -59,72 +71,100 @@ def disk_kernel(radius: float, alias_blur: float) -> np.ndarray:
     "Normalised, antialiased disk of `radius` on a 17x17 grid (radius <= 8)."
     L = np.arange(-8, 9) if radius <= 8 else np.arange(-int(radius), int(radius) + 1)
     X, Y = np.meshgrid(L, L)
-    k = ((X**2 + Y**2) <= radius**2).astype(np.float64); k /= k.sum()
+    k = ((X**2 + Y**2) <= radius**2).astype(np.float64)
+    k /= k.sum()
     return ndimage.gaussian_filter(k, alias_blur, mode='mirror', radius=1 if radius <= 8 else 2)
 
 def defocus_blur(x, severity, rng):
+    "Correlate every channel with an antialiased disk of radius 0.3 .. 1.5."
     r, a = [(0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)][severity - 1]
     k = disk_kernel(r, a)
     return ndimage.correlate(x, k[None, :, :, None], mode='mirror')
 
+# %% ../nbs/02a_corruptions.ipynb #4ad48e87
 def glass_blur(x, severity, rng):
-    sigma, delta, iters = [(0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)][severity - 1]
-    x = np.floor(_gauss(x, sigma) * 255) / 255          # the original rounds to uint8 between the two blurs
-    n, h, w, _ = x.shape; ar = np.arange(n)
-    for _ in range(iters):                              # locally "shuffle" pixels, bottom-right to top-left
+    "Blur, copy pixels from random neighbours (1 or 2 passes), blur again."
+    params = [(0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)]
+    sigma, delta, iters = params[severity - 1]
+    x = np.floor(_gauss(x, sigma) * 255) / 255      # the original rounds to uint8 between the blurs
+    n, h, w, _ = x.shape
+    ar = np.arange(n)
+    for _ in range(iters):                          # locally "shuffle" pixels, bottom-right first
         for i in range(h - delta, delta, -1):
             for j in range(w - delta, delta, -1):
-                d = rng.integers(-delta, delta, size=(2, n))   # the original's randint(-delta, delta): upper bound excluded
-                x[ar, i, j] = x[ar, i + d[1], j + d[0]]       # a copy, not a swap: see the note above
+                d = rng.integers(-delta, delta, size=(2, n))   # randint: upper bound excluded
+                x[ar, i, j] = x[ar, i + d[1], j + d[0]]       # a copy, not a swap (see above)
     return _gauss(x, sigma)
 
+# %% ../nbs/02a_corruptions.ipynb #d86e3090
 def _motion_kernel_blur(img: np.ndarray, radius: float, sigma: float, angle: float) -> np.ndarray:
     "ImageMagick-style motion blur of one (H, W, C) image."
     width = 2 * int(np.ceil(radius)) + 1
-    i = np.arange(width); k = np.exp(-i**2 / (2 * sigma**2)); k /= k.sum()
-    t = np.deg2rad(angle); dx = np.ceil(i * np.cos(t) - 0.5).astype(int); dy = np.ceil(i * np.sin(t) - 0.5).astype(int)
-    h, w = img.shape[:2]; rows, cols = np.arange(h), np.arange(w)
+    i = np.arange(width)
+    k = np.exp(-i**2 / (2 * sigma**2))
+    k /= k.sum()
+    t = np.deg2rad(angle)
+    dx = np.ceil(i * np.cos(t) - 0.5).astype(int)
+    dy = np.ceil(i * np.sin(t) - 0.5).astype(int)
+    h, w = img.shape[:2]
+    rows, cols = np.arange(h), np.arange(w)
     out = np.zeros_like(img)
     for kk, ox, oy in zip(k, dx, dy):
         out += kk * img[np.clip(rows + oy, 0, h - 1)][:, np.clip(cols + ox, 0, w - 1)]
     return out
 
 def motion_blur(x, severity, rng):
+    "Blur every image along a line at a random angle in [-45, 45] degrees (radius 6 .. 9)."
     radius, sigma = [(6, 1), (6, 1.5), (6, 2), (8, 2), (9, 2.5)][severity - 1]
     angles = rng.uniform(-45, 45, len(x))
     return np.stack([_motion_kernel_blur(im, radius, sigma, a) for im, a in zip(x, angles)])
 
+# %% ../nbs/02a_corruptions.ipynb #a380f019
 def zoom_blur(x, severity, rng):
+    "The mean of the image and its centre zooms by 1, 1.01, ... up to 1.05 .. 1.25."
     zmax = [1.06, 1.11, 1.16, 1.21, 1.26][severity - 1]
     zs = np.arange(1, zmax, 0.01)
     out = np.zeros_like(x)
-    for z in zs: out += _clipped_zoom(x, z)
+    for z in zs:
+        out += _clipped_zoom(x, z)
     return (x + out) / (len(zs) + 1)
 
 # %% ../nbs/02a_corruptions.ipynb #cc57975b
 def plasma_fractal(mapsize: int = 32, wibbledecay: float = 3, rng=None) -> np.ndarray:
     "A (mapsize, mapsize) diamond-square height map in [0, 1]; `mapsize` a power of two."
-    if mapsize < 2 or mapsize & (mapsize - 1): raise ValueError(f"mapsize must be a power of two >= 2, got {mapsize}")
+    if mapsize < 2 or mapsize & (mapsize - 1):
+        raise ValueError(f"mapsize must be a power of two >= 2, got {mapsize}")
     rng = rng or np.random.default_rng(0)
-    m = np.zeros((mapsize, mapsize)); step, wibble = mapsize, 100.0
+    m = np.zeros((mapsize, mapsize))
+    step, wibble = mapsize, 100.0
     noisy = lambda a: a / 4 + wibble * rng.uniform(-wibble, wibble, a.shape)
     while step >= 2:
         h = step // 2
-        corners = m[0::step, 0::step]                           # squares: centre = mean of 4 corners + noise
-        acc = corners + np.roll(corners, -1, 0); acc = acc + np.roll(acc, -1, 1)
+        corners = m[0::step, 0::step]               # squares: centre = mean of 4 corners + noise
+        acc = corners + np.roll(corners, -1, 0)
+        acc = acc + np.roll(acc, -1, 1)
         m[h::step, h::step] = noisy(acc)
-        centres = m[h::step, h::step]; corners = m[0::step, 0::step]   # diamonds: edge midpoints
-        m[0::step, h::step] = noisy(centres + np.roll(centres, 1, 0) + corners + np.roll(corners, -1, 1))
-        m[h::step, 0::step] = noisy(centres + np.roll(centres, 1, 1) + corners + np.roll(corners, -1, 0))
-        step //= 2; wibble /= wibbledecay
+        centres = m[h::step, h::step]                           # diamonds: edge midpoints
+        corners = m[0::step, 0::step]
+        m[0::step, h::step] = noisy(centres + np.roll(centres, 1, 0)
+                                    + corners + np.roll(corners, -1, 1))
+        m[h::step, 0::step] = noisy(centres + np.roll(centres, 1, 1)
+                                    + corners + np.roll(corners, -1, 0))
+        step //= 2
+        wibble /= wibbledecay
     m -= m.min()
     return m / m.max()
 
-def _pow2(n: int) -> int: return 1 << int(np.ceil(np.log2(max(n, 2))))
+# %% ../nbs/02a_corruptions.ipynb #c5195dd1
+def _pow2(n: int) -> int:
+    "The smallest power of two >= `n` (and >= 2)."
+    return 1 << int(np.ceil(np.log2(max(n, 2))))
 
 def fog(x, severity, rng):
+    "Add a plasma fractal (weight 0.2 .. 1.5), rescaled to keep each image's maximum."
     c, decay = [(.2, 3), (.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)][severity - 1]
-    n, h, w, _ = x.shape; size = _pow2(max(h, w))
+    n, h, w, _ = x.shape
+    size = _pow2(max(h, w))
     out = np.empty_like(x)
     for k in range(n):
         mx = x[k].max()
@@ -132,19 +172,28 @@ def fog(x, severity, rng):
     return out
 
 def brightness(x, severity, rng):
+    "Add 0.05 .. 0.3 to the value channel in HSV."
     c = [.05, .1, .15, .2, .3][severity - 1]
-    if x.shape[-1] == 1: return x + c          # grey: V is the value itself and saturation is 0
+    if x.shape[-1] == 1:
+        return x + c          # grey: V is the value itself and saturation is 0
     from skimage.color import rgb2hsv, hsv2rgb
-    hsv = rgb2hsv(np.clip(x, 0, 1)); hsv[..., 2] = np.clip(hsv[..., 2] + c, 0, 1)
+    hsv = rgb2hsv(np.clip(x, 0, 1))
+    hsv[..., 2] = np.clip(hsv[..., 2] + c, 0, 1)
     return hsv2rgb(hsv)
 
+# %% ../nbs/02a_corruptions.ipynb #46dcfca3
+# per severity: noise loc, scale, zoom, threshold, blur radius, blur sigma, weight kept by the image
+_SNOW = [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9),
+         (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9), (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85),
+         (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)]
+
 def snow(x, severity, rng):
-    loc, scale, zoom, thr, radius, sigma, keep = [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9),
-        (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9), (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)][severity - 1]
+    "A thresholded, zoomed, motion-blurred noise layer added twice over a brightened image."
+    loc, scale, zoom, thr, radius, sigma, keep = _SNOW[severity - 1]
     n, h, w, _ = x.shape
     layer = _clipped_zoom(rng.normal(loc, scale, size=(n, h, w, 1)), zoom)
     layer[layer < thr] = 0
-    layer = np.floor(np.clip(layer, 0, 1) * 255) / 255            # the original passes the layer through an 8-bit PNG
+    layer = np.floor(np.clip(layer, 0, 1) * 255) / 255            # the original passes an 8-bit PNG
     angles = rng.uniform(-135, -45, n)
     layer = np.stack([_motion_kernel_blur(l, radius, sigma, a) for l, a in zip(layer, angles)])
     layer = np.round(layer * 255) / 255
@@ -157,63 +206,85 @@ def frost_texture(h: int, w: int, rng) -> np.ndarray:
     size = _pow2(max(h, w))
     ridges = (1 - np.abs(2 * plasma_fractal(size, 1.5, rng) - 1)) ** 3
     streaks = np.zeros((size, size))
-    for _ in range(2 * size):                                   # crystal needles: short bright line segments
-        r0, c0 = rng.integers(0, size, 2); t = rng.uniform(0, np.pi); s = np.arange(rng.integers(3, max(4, size // 6)))
-        rr = np.clip((r0 + s * np.sin(t)).astype(int), 0, size - 1); cc = np.clip((c0 + s * np.cos(t)).astype(int), 0, size - 1)
+    for _ in range(2 * size):                   # crystal needles: short bright line segments
+        r0, c0 = rng.integers(0, size, 2)
+        t = rng.uniform(0, np.pi)
+        s = np.arange(rng.integers(3, max(4, size // 6)))
+        rr = np.clip((r0 + s * np.sin(t)).astype(int), 0, size - 1)
+        cc = np.clip((c0 + s * np.cos(t)).astype(int), 0, size - 1)
         streaks[rr, cc] = np.maximum(streaks[rr, cc], rng.uniform(0.4, 1.0))
     tex = (0.7 * ridges + 0.5 * ndimage.gaussian_filter(streaks, 0.6))[:h, :w]
     tex = np.clip(tex / max(tex.mean(), 1e-6) * 0.45, 0, 1)
     return tex[..., None] * np.array([0.92, 0.96, 1.0])
 
+# %% ../nbs/02a_corruptions.ipynb #ec1b84ca
 @functools.lru_cache(maxsize=4)
 def frost_bank(size: int = 128) -> tuple:
-    "Six fixed frost textures of `size` x `size` (the stand-ins for the original's six frost photographs)."
+    "Six fixed frost textures of `size` x `size` (stand-ins for the original's six photographs)."
     return tuple(frost_texture(size, size, np.random.default_rng([20190501, k])) for k in range(6))
 
 def frost(x, severity, rng):
+    "Blend the image (weight 1 .. 0.75) with a random crop of a frost texture (weight 0.2 .. 0.45)."
     a, b = [(1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)][severity - 1]
     n, h, w, ch = x.shape
     bank = frost_bank(max(128, _pow2(2 * max(h, w))))
     tex = np.empty((n, h, w, 3))
-    for k in range(n):                                      # as the original: one of the first five, a random crop
-        t = bank[rng.integers(5)]; r0, c0 = rng.integers(0, len(t) - h), rng.integers(0, len(t) - w)
+    for k in range(n):                  # as the original: one of the first five, a random crop
+        t = bank[rng.integers(5)]
+        r0, c0 = rng.integers(0, len(t) - h), rng.integers(0, len(t) - w)
         tex[k] = t[r0:r0 + h, c0:c0 + w]
-    if ch == 1: tex = _gray(tex)
+    if ch == 1:
+        tex = _gray(tex)
     return a * x + b * tex
 
 # %% ../nbs/02a_corruptions.ipynb #64a4f17d
 def contrast(x, severity, rng):
+    "Scale each channel's deviation from its mean by 0.75 .. 0.15."
     c = [.75, .5, .4, .3, 0.15][severity - 1]
     m = x.mean(axis=(1, 2), keepdims=True)
     return (x - m) * c + m
 
+# %% ../nbs/02a_corruptions.ipynb #abedf024
 def _affine_from_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     "The 2x3 affine matrix mapping three (x, y) points `src` onto `dst`."
     A = np.hstack([src, np.ones((3, 1))])
     return np.linalg.solve(A, dst).T
 
+def _warp_channels(img: np.ndarray, rows, cols, mode: str) -> np.ndarray:
+    "Sample every channel of one (H, W, C) image at the coordinates (`rows`, `cols`), bilinearly."
+    return np.stack([ndimage.map_coordinates(img[..., c], [rows, cols], order=1, mode=mode)
+                     for c in range(img.shape[-1])], -1)
+
+# %% ../nbs/02a_corruptions.ipynb #9b442027
+# per severity, as fractions of the image size: displacement scale, its smoothing, affine shift
+_ELASTIC = [(0, 0, 0.08), (0.05, 0.2, 0.07), (0.08, 0.06, 0.06), (0.1, 0.04, 0.05),
+            (0.1, 0.03, 0.03)]
+
 def elastic_transform(x, severity, rng):
-    n, h, w, ch = x.shape; S = h
-    alpha, sig, aff = [(S*0, S*0, S*0.08), (S*0.05, S*0.2, S*0.07), (S*0.08, S*0.06, S*0.06), (S*0.1, S*0.04, S*0.05),
-                       (S*0.1, S*0.03, S*0.03)][severity - 1]
-    centre = np.float32([h, w]) // 2; sq = min(h, w) // 3
+    "A random affine warp (0.08 .. 0.03 of the size), then a smooth random displacement field."
+    n, h, w, ch = x.shape
+    S = h
+    alpha, sig, aff = [S * c for c in _ELASTIC[severity - 1]]
+    centre = np.float32([h, w]) // 2
+    sq = min(h, w) // 3
     pts1 = np.float32([centre + sq, [centre[0] + sq, centre[1] - sq], centre - sq])
     rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing='ij')
     out = np.empty_like(x)
     for k in range(n):
         pts2 = pts1 + rng.uniform(-aff, aff, size=pts1.shape).astype(np.float32)
-        M = _affine_from_points(pts1, pts2)                   # forward map src -> dst in (x=col, y=row)
+        M = _affine_from_points(pts1, pts2)           # forward map src -> dst in (x=col, y=row)
         Minv = np.linalg.inv(np.vstack([M, [0, 0, 1]]))[:2]
-        sx = Minv[0, 0] * cols + Minv[0, 1] * rows + Minv[0, 2]; sy = Minv[1, 0] * cols + Minv[1, 1] * rows + Minv[1, 2]
-        warped = np.stack([ndimage.map_coordinates(x[k, ..., c], [sy, sx], order=1, mode='mirror') for c in range(ch)], -1)
+        sx = Minv[0, 0] * cols + Minv[0, 1] * rows + Minv[0, 2]
+        sy = Minv[1, 0] * cols + Minv[1, 1] * rows + Minv[1, 2]
+        warped = _warp_channels(x[k], sy, sx, 'mirror')
         dx = _gauss(rng.uniform(-1, 1, size=(h, w)), sig, mode='reflect', truncate=3) * alpha
         dy = _gauss(rng.uniform(-1, 1, size=(h, w)), sig, mode='reflect', truncate=3) * alpha
-        out[k] = np.stack([ndimage.map_coordinates(warped[..., c], [rows + dy, cols + dx], order=1, mode='reflect')
-                           for c in range(ch)], -1)
+        out[k] = _warp_channels(warped, rows + dy, cols + dx, 'reflect')
     return out
 
+# %% ../nbs/02a_corruptions.ipynb #8bd77640
 def _pil_batch(x: np.ndarray, fn) -> np.ndarray:
-    "Apply `fn(PIL image) -> PIL image` to every (H, W, C) image of a [0, 1] batch through 8-bit PIL images."
+    "Apply `fn(PIL image) -> PIL image` to every (H, W, C) image of a [0, 1] batch (as 8 bits)."
     from PIL import Image
     out = []
     for im in (x * 255).astype(np.uint8):
@@ -223,58 +294,78 @@ def _pil_batch(x: np.ndarray, fn) -> np.ndarray:
     return np.stack(out)
 
 def pixelate(x, severity, rng):
+    "Box-downsample to 0.95 .. 0.65 of the size and back."
     from PIL import Image
     c = [0.95, 0.9, 0.85, 0.75, 0.65][severity - 1]
     h, w = x.shape[1:3]
-    return _pil_batch(x, lambda im: im.resize((int(w * c), int(h * c)), Image.Resampling.BOX).resize((w, h), Image.Resampling.BOX))
+    box = Image.Resampling.BOX
+    return _pil_batch(x, lambda im: im.resize((int(w * c), int(h * c)), box).resize((w, h), box))
 
+# %% ../nbs/02a_corruptions.ipynb #025d346a
 def jpeg_compression(x, severity, rng):
+    "Compress with JPEG at quality 80 .. 40."
     from PIL import Image
     q = [80, 65, 58, 50, 40][severity - 1]
     def f(im):
-        buf = io.BytesIO(); im.save(buf, 'JPEG', quality=q); buf.seek(0); return Image.open(buf).convert(im.mode)
+        buf = io.BytesIO()
+        im.save(buf, 'JPEG', quality=q)
+        buf.seek(0)
+        return Image.open(buf).convert(im.mode)
     return _pil_batch(x, f)
 
 # %% ../nbs/02a_corruptions.ipynb #7d8570fc
 _FUNCS = dict(gaussian_noise=gaussian_noise, shot_noise=shot_noise, impulse_noise=impulse_noise,
-              defocus_blur=defocus_blur, glass_blur=glass_blur, motion_blur=motion_blur, zoom_blur=zoom_blur,
-              snow=snow, frost=frost, fog=fog, brightness=brightness,
-              contrast=contrast, elastic_transform=elastic_transform, pixelate=pixelate, jpeg_compression=jpeg_compression)
+              defocus_blur=defocus_blur, glass_blur=glass_blur, motion_blur=motion_blur,
+              zoom_blur=zoom_blur, snow=snow, frost=frost, fog=fog, brightness=brightness,
+              contrast=contrast, elastic_transform=elastic_transform, pixelate=pixelate,
+              jpeg_compression=jpeg_compression)
 CORRUPTIONS = list(_FUNCS)
-GROUPS = {'noise': CORRUPTIONS[:3], 'blur': CORRUPTIONS[3:7], 'weather': CORRUPTIONS[7:11], 'digital': CORRUPTIONS[11:]}
+GROUPS = {'noise': CORRUPTIONS[:3], 'blur': CORRUPTIONS[3:7], 'weather': CORRUPTIONS[7:11],
+          'digital': CORRUPTIONS[11:]}
 
 def _check(x, severity):
+    "Raise a `ValueError` unless `x` is a float (N, C, H, W) batch in [0, 1] and `severity` 1 .. 5."
     if not torch.is_tensor(x) or x.dim() != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"x must be a tensor (N, C, H, W) with 1 or 3 channels, got "
                          f"{tuple(x.shape) if torch.is_tensor(x) else type(x).__name__}")
-    if not x.is_floating_point(): raise ValueError(f"x must be a float tensor in [0, 1], got dtype {x.dtype}")
-    if len(x) and (x.min() < 0 or x.max() > 1): raise ValueError(f"x must lie in [0, 1], got [{float(x.min()):.3f}, {float(x.max()):.3f}]")
-    if severity not in (1, 2, 3, 4, 5) or isinstance(severity, bool): raise ValueError(f"severity must be 1, 2, 3, 4 or 5, got {severity!r}")
+    if not x.is_floating_point():
+        raise ValueError(f"x must be a float tensor in [0, 1], got dtype {x.dtype}")
+    if len(x) and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"x must lie in [0, 1], got [{float(x.min()):.3f}, {float(x.max()):.3f}]")
+    if severity not in (1, 2, 3, 4, 5) or isinstance(severity, bool):
+        raise ValueError(f"severity must be 1, 2, 3, 4 or 5, got {severity!r}")
 
+# %% ../nbs/02a_corruptions.ipynb #7a311961
 def corrupt(x: torch.Tensor, name: str, severity: int, seed: int = 0, batch_size: int = 500,
             progress: bool | None = None) -> torch.Tensor:
-    "Corruption `name` (one of `CORRUPTIONS`) at `severity` 1..5 of images `x` (N, C, H, W) in [0, 1]; deterministic given `seed`."
-    if name not in _FUNCS: raise ValueError(f"unknown corruption {name!r}; choose one of {CORRUPTIONS}")
+    "Corruption `name` (one of `CORRUPTIONS`) at `severity` 1..5 of images `x` in [0, 1]."
+    if name not in _FUNCS:
+        raise ValueError(f"unknown corruption {name!r}; choose one of {CORRUPTIONS}")
     _check(x, severity)
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    rng = np.random.default_rng([int(seed), CORRUPTIONS.index(name)])   # same draws at every severity: only the parameters change
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    rng = np.random.default_rng([int(seed), CORRUPTIONS.index(name)])   # same draws, any severity
     a = x.detach().cpu().permute(0, 2, 3, 1).double().numpy()
     out = []
     chunks = range(0, len(a), batch_size)
-    for i in tqdm(chunks, desc=f'{name} s{severity}', leave=False, disable=(len(a) <= batch_size) if progress is None else not progress):
+    hide_bar = (len(a) <= batch_size) if progress is None else not progress
+    for i in tqdm(chunks, desc=f'{name} s{severity}', leave=False, disable=hide_bar):
         out.append(np.clip(_FUNCS[name](a[i:i + batch_size], severity, rng), 0, 1))
     r = np.concatenate(out) if out else a
     r = np.floor(r * 255 + 1e-9) / 255                      # 8-bit, as np.uint8() in the original
     return torch.from_numpy(np.ascontiguousarray(r.transpose(0, 3, 1, 2))).to(x.dtype)
 
+# %% ../nbs/02a_corruptions.ipynb #b683fe87
 def corrupt_mixed(x: torch.Tensor, severity: int, seed: int = 0, corruptions=None):
-    "Every image gets one corruption drawn at random from `corruptions` (default: all 15); returns (images, corruption index)."
+    "Give every image one corruption drawn from `corruptions` (default: all); (images, index)."
     names = list(corruptions or CORRUPTIONS)
-    if bad := [c for c in names if c not in _FUNCS]: raise ValueError(f"unknown corruptions {bad}; choose from {CORRUPTIONS}")
+    if bad := [c for c in names if c not in _FUNCS]:
+        raise ValueError(f"unknown corruptions {bad}; choose from {CORRUPTIONS}")
     _check(x, severity)
     which = torch.from_numpy(np.random.default_rng(seed).permutation(len(x)) % len(names))
     out = torch.empty_like(x)
     for k, c in enumerate(names):
         m = which == k
-        if m.any(): out[m] = corrupt(x[m], c, severity, seed)
+        if m.any():
+            out[m] = corrupt(x[m], c, severity, seed)
     return out, which

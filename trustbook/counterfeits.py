@@ -14,19 +14,20 @@ from typing import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
 from . import core, metrics
-from .core import (Detector, cache_path, derive_seed, hash_key, load_cached, save_cached, seed_everything,
-                            seeded_generator)
+from .core import (Detector, cache_path, derive_seed, hash_key, load_cached, save_cached,
+                            seed_everything, seeded_generator)
 
 # %% auto #0
 __all__ = ['CONDITIONINGS', 'ZOO', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
            'CounterfeitGenerator', 'logits_and_features', 'check_classifier', 'model_digest', 'kl_to_target',
            'feature_cosine', 'feature_orthogonality', 'InversionConfig', 'inversion_loss', 'train_generator',
            'Counterfeits', 'generate', 'classify', 'sample_counterfeits', 'target_hit_rate', 'confident_share',
-           'nn_distance', 'median_ratio_bootstrap', 'features', 'FeatureNN', 'detector_scores', 'detector_aurocs',
+           'nn_distance', 'features', 'median_ratio_bootstrap', 'FeatureNN', 'detector_scores', 'detector_aurocs',
            'counterfeit_grid', 'invert_zoo_model']
 
 # %% ../nbs/40_counterfeits.ipynb #263091b9
@@ -35,115 +36,157 @@ def one_hot(y, n_classes: int) -> torch.Tensor:
     y = core.check_labels(y, n_classes, 'y')
     return F.one_hot(y, n_classes).float()
 
-def soft_vector(y, n_classes: int, tau: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-    "Soft conditioning: softmax of a Gaussian vector (temperature `tau`) whose largest entry is swapped to class `y`."
-    if not (math.isfinite(tau) and tau > 0): raise ValueError(f"tau must be a positive finite number, got {tau}")
+def soft_vector(y, n_classes: int, tau: float = 1.0,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    "Soft conditioning: softmax (temperature `tau`) of a Gaussian vector peaking at class `y`."
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a positive finite number, got {tau}")
     y = one_hot(y, n_classes).argmax(1)                      # validates the labels
     r = torch.randn(len(y), n_classes, generator=generator)
-    i, top = torch.arange(len(y)), r.argmax(1)
-    ry, rtop = r[i, y].clone(), r[i, top].clone()
-    r[i, y], r[i, top] = rtop, ry                            # swap: the target class holds the maximum
+    rows, top = torch.arange(len(y)), r.argmax(1)
+    at_target, at_top = r[rows, y].clone(), r[rows, top].clone()
+    r[rows, y], r[rows, top] = at_top, at_target             # swap: the target holds the maximum
     return torch.softmax(r / tau, 1)
 
+# %% ../nbs/40_counterfeits.ipynb #79f44e02
 CONDITIONINGS = ('one_hot', 'soft')
 
-def make_conditioning(kind: str, y, n_classes: int, tau: float = 1.0, generator=None) -> torch.Tensor:
+def make_conditioning(kind: str, y, n_classes: int, tau: float = 1.0,
+                      generator=None) -> torch.Tensor:
     "Conditioning vectors of `kind` ('one_hot' or 'soft') for labels `y`."
-    if kind == 'one_hot': return one_hot(y, n_classes)
-    if kind == 'soft': return soft_vector(y, n_classes, tau, generator)
+    if kind == 'one_hot':
+        return one_hot(y, n_classes)
+    if kind == 'soft':
+        return soft_vector(y, n_classes, tau, generator)
     raise ValueError(f"unknown conditioning {kind!r}; use one of {CONDITIONINGS}")
 
+# %% ../nbs/40_counterfeits.ipynb #8dd60148
 def check_conditioning(c, n_classes: int, atol: float = 1e-4) -> torch.Tensor:
-    "Validate conditioning vectors: shape `(N, n_classes)` (or one vector), finite, on the probability simplex."
+    "Validate conditioning vectors: shape `(N, n_classes)` (or one vector), finite, on the simplex."
     c = torch.as_tensor(c, dtype=torch.float32)
-    if c.dim() == 1: c = c[None]
+    if c.dim() == 1:
+        c = c[None]
     if c.dim() != 2 or c.shape[1] != n_classes:
-        raise ValueError(f"conditioning vectors must have length {n_classes} (one entry per class), got shape {tuple(c.shape)}")
-    if not torch.isfinite(c).all(): raise ValueError("conditioning vectors contain NaN or infinite values")
+        raise ValueError(f"conditioning vectors must have length {n_classes} (one entry per "
+                         f"class), got shape {tuple(c.shape)}")
+    if not torch.isfinite(c).all():
+        raise ValueError("conditioning vectors contain NaN or infinite values")
     if (c < -atol).any():
-        raise ValueError(f"conditioning vectors must lie on the probability simplex: {int((c < -atol).any(1).sum())} "
-                         f"have negative entries (min {float(c.min()):.3g})")
+        n_negative = int((c < -atol).any(1).sum())
+        raise ValueError(f"conditioning vectors must lie on the probability simplex: "
+                         f"{n_negative} have negative entries (min {float(c.min()):.3g})")
     s = c.sum(1)
     if not torch.allclose(s, torch.ones_like(s), atol=atol):
         bad = (s - 1).abs().argmax()
-        raise ValueError(f"conditioning vectors must lie on the probability simplex: row {int(bad)} sums to {float(s[bad]):.4g}, not 1")
+        raise ValueError(f"conditioning vectors must lie on the probability simplex: "
+                         f"row {int(bad)} sums to {float(s[bad]):.4g}, not 1")
     return c.clamp_min(0)
 
-# %% ../nbs/40_counterfeits.ipynb #5de24cc9
+# %% ../nbs/40_counterfeits.ipynb #58c66ef5
 def upsampling_plan(shape: Sequence[int]) -> tuple[int, int]:
-    "`(n_up, start_side)` for an output of `shape` = (C, H, W): as many doublings as possible (at most 3) from side >= 2."
-    if len(shape) != 3: raise ValueError(f"image shape must be (channels, height, width), got {tuple(shape)}")
-    C, H, W = (int(s) for s in shape)
-    if C < 1: raise ValueError(f"image shape {tuple(shape)} has no channels")
-    if H != W: raise ValueError(f"the generator makes square images; cannot produce {H}x{W}")
-    if H < 4 or H > 256 or H % 2:
-        raise ValueError(f"the generator cannot produce side {H}: it doubles the side at every up-convolution from a start "
-                         "of at least 2 pixels, so the side must be even and between 4 and 256")
+    "`(n_up, start_side)` for an output of `shape` = (C, H, W): at most 3 doublings."
+    if len(shape) != 3:
+        raise ValueError(f"image shape must be (channels, height, width), got {tuple(shape)}")
+    channels, height, width = (int(s) for s in shape)
+    if channels < 1:
+        raise ValueError(f"image shape {tuple(shape)} has no channels")
+    if height != width:
+        raise ValueError(f"the generator makes square images; cannot produce {height}x{width}")
+    if height < 4 or height > 256 or height % 2:
+        raise ValueError(f"the generator cannot produce side {height}: it doubles the side at "
+                         "every up-convolution from a start of at least 2 pixels, so the side must "
+                         "be even and between 4 and 256")
     n = 1
-    while n < 3 and H % 2**(n + 1) == 0 and H // 2**(n + 1) >= 2: n += 1
-    return n, H // 2**n
+    while n < 3 and height % 2**(n + 1) == 0 and height // 2**(n + 1) >= 2:
+        n += 1
+    return n, height // 2**n
 
+# %% ../nbs/40_counterfeits.ipynb #5de24cc9
 class CounterfeitGenerator(nn.Module):
-    "Conditional generator $G(z, c)$: linear layer, `n_up` up-convolutions with batch norm, ReLU and dropout, sigmoid output."
-    def __init__(self, n_classes: int, shape: Sequence[int], z_dim: int = 100, width: int = 32, dropout: float = 0.5):
+    "Conditional generator $G(z, c)$: a linear layer, up-convolutions with dropout, a sigmoid."
+    def __init__(self, n_classes: int, shape: Sequence[int], z_dim: int = 100, width: int = 32,
+                 dropout: float = 0.5):
         super().__init__()
-        if int(n_classes) < 2: raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-        if int(z_dim) < 1 or int(width) < 1: raise ValueError(f"z_dim and width must be positive, got {z_dim}, {width}")
-        if not 0 <= dropout < 1: raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if int(n_classes) < 2:
+            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        if int(z_dim) < 1 or int(width) < 1:
+            raise ValueError(f"z_dim and width must be positive, got {z_dim}, {width}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.n_up, self.s0 = upsampling_plan(shape)
-        self.n_classes, self.shape, self.z_dim = int(n_classes), tuple(int(s) for s in shape), int(z_dim)
-        ch = [width * 2**(self.n_up - i) for i in range(self.n_up + 1)]
-        self.c0 = ch[0]
-        self.fc = nn.Sequential(nn.Linear(self.z_dim + self.n_classes, ch[0] * self.s0**2),
-                                nn.BatchNorm1d(ch[0] * self.s0**2), nn.ReLU())
+        self.n_classes, self.z_dim = int(n_classes), int(z_dim)
+        self.shape = tuple(int(s) for s in shape)
+        channels = [width * 2**(self.n_up - i) for i in range(self.n_up + 1)]
+        self.c0 = channels[0]
+        self.fc = nn.Sequential(nn.Linear(self.z_dim + self.n_classes, channels[0] * self.s0**2),
+                                nn.BatchNorm1d(channels[0] * self.s0**2), nn.ReLU())
         layers = []
-        for a, b in zip(ch, ch[1:]):
-            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1), nn.BatchNorm2d(b), nn.ReLU(), nn.Dropout(dropout)]
-        layers += [nn.Conv2d(ch[-1], self.shape[0], 3, padding=1), nn.Sigmoid()]
+        for c_in, c_out in zip(channels, channels[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), nn.BatchNorm2d(c_out), nn.ReLU(),
+                       nn.Dropout(dropout)]
+        layers += [nn.Conv2d(channels[-1], self.shape[0], 3, padding=1), nn.Sigmoid()]
         self.up = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        if z.dim() != 2 or z.shape[1] != self.z_dim: raise ValueError(f"z must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
-        if c.shape != (len(z), self.n_classes): raise ValueError(f"c must have shape ({len(z)}, {self.n_classes}), got {tuple(c.shape)}")
-        h = self.fc(torch.cat([z, c], 1)).view(len(z), self.c0, self.s0, self.s0)
-        return self.up(h)
+# %% ../nbs/40_counterfeits.ipynb #3f8da80c
+@patch
+def forward(self: CounterfeitGenerator, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    "Images (N, *shape) in [0, 1] for latents `z` (N, z_dim) and conditioning `c` (N, n_classes)."
+    if z.dim() != 2 or z.shape[1] != self.z_dim:
+        raise ValueError(f"z must have shape (N, {self.z_dim}), got {tuple(z.shape)}")
+    if c.shape != (len(z), self.n_classes):
+        raise ValueError(f"c must have shape ({len(z)}, {self.n_classes}), got {tuple(c.shape)}")
+    h = self.fc(torch.cat([z, c], 1)).view(len(z), self.c0, self.s0, self.s0)
+    return self.up(h)
 
 # %% ../nbs/40_counterfeits.ipynb #0903c360
 def _feature_layer(classifier: nn.Module, feature_layer: str | None):
+    "The name and module of the penultimate feature layer (`feature_layer` or `latent_layer`)."
     name = feature_layer or getattr(classifier, 'latent_layer', None)
     if name is None:
-        raise ValueError(f"{type(classifier).__name__} has no `latent_layer` attribute; pass feature_layer= (the module "
-                         "whose output is the penultimate feature vector)")
+        raise ValueError(f"{type(classifier).__name__} has no `latent_layer` attribute; pass "
+                         "feature_layer= (the module whose output is the penultimate feature "
+                         "vector)")
     return name, core.find_layer(classifier, name)
 
 def logits_and_features(classifier: nn.Module, x: torch.Tensor, feature_layer: str | None = None):
-    "Logits and flattened penultimate features of `x`, keeping the autograd graph (unlike `core.Capture`)."
-    _, mod = _feature_layer(classifier, feature_layer)
+    "Logits and flattened penultimate features of `x`, with gradients (unlike `core.Capture`)."
+    _, module = _feature_layer(classifier, feature_layer)
     box = []
-    h = mod.register_forward_hook(lambda m, i, o: box.append(o[0] if isinstance(o, (tuple, list)) else o))
-    try: logits = classifier(x)
-    finally: h.remove()
+    def keep(mod, inputs, output):
+        box.append(output[0] if isinstance(output, (tuple, list)) else output)
+    handle = module.register_forward_hook(keep)
+    try:
+        logits = classifier(x)
+    finally:
+        handle.remove()
     return logits, box[-1].flatten(1)
 
+# %% ../nbs/40_counterfeits.ipynb #27ad86d9
 def check_classifier(classifier: nn.Module, n_classes: int, shape: Sequence[int]) -> None:
-    "Refuse a classifier whose output size is not `n_classes` on inputs of `shape` (one dummy forward pass)."
+    "Refuse a classifier that cannot map inputs of `shape` to `n_classes` outputs."
     upsampling_plan(shape)
-    was = classifier.training; classifier.eval()
+    was_training = classifier.training
+    classifier.eval()
     try:
-        with torch.no_grad(): out = classifier(torch.full((2, *shape), 0.5, device=core.model_device(classifier)))
+        with torch.no_grad():
+            out = classifier(torch.full((2, *shape), 0.5, device=core.model_device(classifier)))
     except Exception as e:
-        raise ValueError(f"classifier cannot take inputs of shape {tuple(shape)}: {type(e).__name__}: {e}") from e
-    finally: classifier.train(was)
+        raise ValueError(f"classifier cannot take inputs of shape {tuple(shape)}: "
+                         f"{type(e).__name__}: {e}") from e
+    finally:
+        classifier.train(was_training)
     if out.dim() != 2 or out.shape[1] != n_classes:
-        raise ValueError(f"classifier outputs shape {tuple(out.shape[1:])} per input but n_classes={n_classes}: the output "
-                         "size must match the number of classes")
+        raise ValueError(f"classifier outputs shape {tuple(out.shape[1:])} per input but "
+                         f"n_classes={n_classes}: the output size must match the number of classes")
 
+# %% ../nbs/40_counterfeits.ipynb #33d50620
 def model_digest(model: nn.Module) -> str:
-    "A short SHA-256 of a model's state (names, shapes and bytes), to key cached generators to their classifier."
+    "A short SHA-256 of a model's state (names, shapes, bytes), for cache keys."
     h = hashlib.sha256()
-    for k, v in sorted(model.state_dict().items()):
-        h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
-        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(str(tuple(tensor.shape)).encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
 
 # %% ../nbs/40_counterfeits.ipynb #f3d97d31
@@ -152,16 +195,20 @@ def kl_to_target(logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     logq = F.log_softmax(logits, 1)
     return (torch.xlogy(c, c) - c * logq).sum(1).mean()
 
+# %% ../nbs/40_counterfeits.ipynb #8e4c8d68
 def _unit_gram(phi: torch.Tensor) -> torch.Tensor:
+    "Cosine similarities of all pairs of rows of `phi`."
     u = F.normalize(phi.flatten(1), dim=1, eps=1e-8)
     return u @ u.T
 
 def feature_cosine(phi: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-    "Mean pairwise cosine similarity of the rows of `phi` over pairs i != j (only same-label pairs when `y` is given)."
+    "Mean cosine similarity of the rows of `phi` over pairs i != j (only same-label pairs if `y`)."
     S, n = _unit_gram(phi), len(phi)
     mask = ~torch.eye(n, dtype=torch.bool, device=phi.device)
-    if y is not None: mask &= (y[:, None] == y[None, :])
-    if not mask.any(): return phi.new_zeros(())
+    if y is not None:
+        mask &= (y[:, None] == y[None, :])
+    if not mask.any():
+        return phi.new_zeros(())
     return S[mask].mean()
 
 def feature_orthogonality(phi: torch.Tensor) -> torch.Tensor:
@@ -169,181 +216,287 @@ def feature_orthogonality(phi: torch.Tensor) -> torch.Tensor:
     S, n = _unit_gram(phi), len(phi)
     return ((S - torch.eye(n, device=phi.device))**2).sum() / n**2
 
+# %% ../nbs/40_counterfeits.ipynb #d15d222e
+def _check_config_numbers(cfg) -> None:
+    "Loss weights, temperature and learning rate: finite, and the weights non-negative."
+    if cfg.conditioning not in CONDITIONINGS:
+        raise ValueError(f"unknown conditioning {cfg.conditioning!r}; use one of {CONDITIONINGS}")
+    for k in ('alpha', 'beta', 'gamma', 'delta', 'tau', 'lr'):  # `nan < 0` is False: finite first
+        v = getattr(cfg, k)
+        is_number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        if not is_number or not math.isfinite(v):
+            raise ValueError(f"{k} must be a finite number, got {v!r}")
+    for k in ('alpha', 'beta', 'gamma', 'delta'):
+        if getattr(cfg, k) < 0:
+            raise ValueError(f"loss weight {k} must be non-negative, got {getattr(cfg, k)}")
+    if cfg.alpha + cfg.beta <= 0:
+        raise ValueError("alpha + beta must be positive: without a confidence term nothing is "
+                         "inverted")
+
+# %% ../nbs/40_counterfeits.ipynb #0b76da83
+def _check_config_sizes(cfg) -> None:
+    "Steps, sizes, optimiser betas and dropout in range."
+    for k in ('steps', 'batch_size', 'z_dim', 'width'):
+        v = getattr(cfg, k)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if len(cfg.betas) != 2 or not all(math.isfinite(b) and 0 <= b < 1 for b in cfg.betas):
+        raise ValueError(f"betas must be two numbers in [0, 1), got {cfg.betas!r}")
+    if not (math.isfinite(cfg.dropout) and 0 <= cfg.dropout < 1):
+        raise ValueError(f"dropout must be in [0, 1), got {cfg.dropout!r}")
+    if cfg.batch_size < 2:
+        raise ValueError("batch_size must be at least 2 (batch norm and the diversity terms need "
+                         "pairs)")
+    if cfg.tau <= 0 or cfg.lr <= 0:
+        raise ValueError(f"tau and lr must be positive, got {cfg.tau}, {cfg.lr}")
+
 # %% ../nbs/40_counterfeits.ipynb #a72b7009
 @dataclass(frozen=True)
 class InversionConfig:
-    "Options of the inversion (defaults from spec C.5-C.6; all [INFER] except the one-hot KL term)."
+    "Options of the inversion: conditioning, loss weights, generator size, optimiser."
     conditioning: str = 'one_hot'   # 'one_hot' (the paper) or 'soft' (the inversion it replaces)
     alpha: float = 1.0              # weight of KL(c || q)
     beta: float = 1.0               # weight of the cross-entropy to argmax c
-    gamma: float = 0.5              # weight of the mean pairwise feature cosine (spec: 0.1; see the text above)
+    gamma: float = 0.5              # weight of the mean pairwise feature cosine
     delta: float = 0.1              # weight of the feature-orthogonality loss
-    same_class_cosine: bool = True  # cosine only over same-label pairs (spec: all pairs; see the text above)
+    same_class_cosine: bool = True  # cosine over same-label pairs only (against collapse)
     tau: float = 1.0                # temperature of the soft vectors
     z_dim: int = 100
-    width: int = 32                 # channels of the last up-convolution (doubled per earlier stage)
+    width: int = 32                 # channels of the last up-convolution (doubled per stage before)
     dropout: float = 0.5
     steps: int = 2000
     batch_size: int = 256
-    lr: float = 1e-3                # spec: 2e-4; 1e-3 converges within our short CPU schedules (measured on digits)
+    lr: float = 1e-3
     betas: tuple = (0.5, 0.999)
 
     def __post_init__(self):
-        if self.conditioning not in CONDITIONINGS: raise ValueError(f"unknown conditioning {self.conditioning!r}; use one of {CONDITIONINGS}")
-        for k in ('alpha', 'beta', 'gamma', 'delta', 'tau', 'lr'):     # `nan < 0` is False: check finiteness first
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-                raise ValueError(f"{k} must be a finite number, got {v!r}")
-        for k in ('alpha', 'beta', 'gamma', 'delta'):
-            if getattr(self, k) < 0: raise ValueError(f"loss weight {k} must be non-negative, got {getattr(self, k)}")
-        if self.alpha + self.beta <= 0: raise ValueError("alpha + beta must be positive: without a confidence term nothing is inverted")
-        for k in ('steps', 'batch_size', 'z_dim', 'width'):
-            v = getattr(self, k)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{k} must be a positive integer, got {v!r}")
-        if len(self.betas) != 2 or not all(math.isfinite(b) and 0 <= b < 1 for b in self.betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
-        if not (math.isfinite(self.dropout) and 0 <= self.dropout < 1): raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if self.batch_size < 2: raise ValueError("batch_size must be at least 2 (batch norm and the diversity terms need pairs)")
-        if self.tau <= 0 or self.lr <= 0: raise ValueError(f"tau and lr must be positive, got {self.tau}, {self.lr}")
+        _check_config_numbers(self)
+        _check_config_sizes(self)
         object.__setattr__(self, 'betas', tuple(float(b) for b in self.betas))
 
+# %% ../nbs/40_counterfeits.ipynb #a788db7a
 def _balanced_labels(n: int, n_classes: int, generator) -> torch.Tensor:
+    "`n` labels with the classes as balanced as possible, in a random order."
     y = torch.arange(n) % n_classes
     return y[torch.randperm(n, generator=generator)]
 
-def inversion_loss(classifier, x, c, y, cfg: InversionConfig, feature_layer=None) -> tuple[torch.Tensor, dict]:
-    "Total loss $\\alpha L_{KL} + \\beta L_{CE} + \\gamma L_{cos} + \\delta L_{orth}$ on generated `x`, and its parts."
+def inversion_loss(classifier, x, c, y, cfg: InversionConfig,
+                   feature_layer=None) -> tuple[torch.Tensor, dict]:
+    "The total inversion loss on generated `x`, and its parts (floats)."
     need_phi = cfg.gamma > 0 or cfg.delta > 0
-    if need_phi: logits, phi = logits_and_features(classifier, x, feature_layer)
-    else: logits, phi = classifier(x), None
+    if need_phi:
+        logits, phi = logits_and_features(classifier, x, feature_layer)
+    else:
+        logits, phi = classifier(x), None
     kl, ce = kl_to_target(logits, c), F.cross_entropy(logits, y)
-    cos = feature_cosine(phi, y if cfg.same_class_cosine else None) if need_phi else logits.new_zeros(())
+    pair_labels = y if cfg.same_class_cosine else None
+    cos = feature_cosine(phi, pair_labels) if need_phi else logits.new_zeros(())
     orth = feature_orthogonality(phi) if need_phi else logits.new_zeros(())
     loss = cfg.alpha * kl + cfg.beta * ce + cfg.gamma * cos + cfg.delta * orth
-    with torch.no_grad(): conf = torch.softmax(logits, 1).gather(1, y[:, None]).mean()
-    return loss, dict(loss=loss.item(), kl=kl.item(), ce=ce.item(), cos=cos.item(), orth=orth.item(), conf=conf.item())
+    with torch.no_grad():
+        conf = torch.softmax(logits, 1).gather(1, y[:, None]).mean()
+    parts = dict(loss=loss.item(), kl=kl.item(), ce=ce.item(), cos=cos.item(), orth=orth.item(),
+                 conf=conf.item())
+    return loss, parts
 
-def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int], config: InversionConfig | None = None,
-                    seed: int = 0, stream: str = '', feature_layer: str | None = None, cache: bool = True,
-                    refresh: bool = False, progress: bool = True, **options) -> CounterfeitGenerator:
-    "Train a `CounterfeitGenerator` against the frozen `classifier` (no data); every draw from a stream of `(seed, stream)`; cached."
+# %% ../nbs/40_counterfeits.ipynb #25325821
+def _inversion_step(G, classifier, opt, streams: dict, cfg: InversionConfig, n_classes: int,
+                    feature_layer, dev, step: int) -> dict:
+    "One Adam step of the generator on a fresh batch; returns the loss parts."
+    y = _balanced_labels(cfg.batch_size, n_classes, streams['labels'])
+    c = make_conditioning(cfg.conditioning, y, n_classes, cfg.tau, streams['conditioning'])
+    z = torch.randn(cfg.batch_size, cfg.z_dim, generator=streams['latent'])
+    y, c, z = y.to(dev), c.to(dev), z.to(dev)
+    loss, parts = inversion_loss(classifier, G(z, c), c, y, cfg, feature_layer)
+    if not math.isfinite(parts['loss']):
+        detail = ', '.join(f'{k}={v:.4g}' for k, v in parts.items())
+        raise RuntimeError(f"generator training stopped at step {step + 1}: the inversion loss "
+                           f"became {parts['loss']} ({detail}); nothing was cached; check that the "
+                           f"classifier gives finite outputs, or lower lr (now {cfg.lr})")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return parts
+
+# %% ../nbs/40_counterfeits.ipynb #cbdfcc3c
+@contextlib.contextmanager
+def _frozen(classifier: nn.Module):
+    "The classifier in eval mode without parameter gradients; its mode and flags restored on exit."
+    was_training = classifier.training
+    requires_grad = [p.requires_grad for p in classifier.parameters()]
+    classifier.eval()
+    classifier.requires_grad_(False)
+    try:
+        yield classifier
+    finally:
+        classifier.train(was_training)
+        for p, r in zip(classifier.parameters(), requires_grad):
+            p.requires_grad_(r)
+
+# %% ../nbs/40_counterfeits.ipynb #a1ea2fef
+def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, progress,
+                   dev) -> dict:
+    "The training loop of `train_generator`: the per-step history of the losses and confidence."
+    with _frozen(classifier):
+        opt = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
+        history = {k: [] for k in ('loss', 'kl', 'ce', 'cos', 'orth', 'conf')}
+        streams = {k: seeded_generator(seed, stream, k)
+                   for k in ('labels', 'conditioning', 'latent')}
+        G.train()
+        with torch.random.fork_rng(devices=[]):         # dropout masks: the global RNG, seeded
+            torch.manual_seed(derive_seed(seed, stream, 'dropout'))
+            bar = tqdm(range(cfg.steps), desc=f'inversion ({cfg.conditioning})',
+                       disable=not progress, leave=False)
+            for step in bar:
+                parts = _inversion_step(G, classifier, opt, streams, cfg, n_classes, feature_layer,
+                                        dev, step)
+                for k, v in parts.items():
+                    history[k].append(v)
+                if step % 25 == 0:
+                    bar.set_postfix(loss=f"{parts['loss']:.3f}", conf=f"{parts['conf']:.3f}")
+    return history
+
+# %% ../nbs/40_counterfeits.ipynb #e02faa9e
+def _generator_path(classifier, n_classes, shape, cfg, seed, stream, feature_layer):
+    "The cache file of a generator trained with these arguments."
+    key = hash_key('counterfeit-generator-v2', model_digest(classifier), int(n_classes),
+                   list(shape), asdict(cfg), int(seed), str(stream), feature_layer)
+    return cache_path('counterfeits', f'generator-{key}.pt')
+
+def _load_generator(G, path) -> bool:
+    "Load a cached checkpoint and its history into `G`; False when it is missing or corrupt."
+    if not path.is_file():
+        return False
+    try:
+        blob = load_cached(path)
+    except core.CacheCorrupt as e:
+        print(f"trustbook: {e}; training the generator again", file=sys.stderr)
+        return False
+    G.load_state_dict(blob['state_dict'])
+    G.history = blob['history']
+    return True
+
+# %% ../nbs/40_counterfeits.ipynb #5d2c12aa
+def train_generator(classifier: nn.Module, n_classes: int, shape: Sequence[int],
+                    config: InversionConfig | None = None, seed: int = 0, stream: str = '',
+                    feature_layer: str | None = None, cache: bool = True, refresh: bool = False,
+                    progress: bool = True, **options) -> CounterfeitGenerator:
+    "Train a `CounterfeitGenerator` against the frozen `classifier` (no data); cached."
     cfg = replace(config or InversionConfig(), **options)
     check_classifier(classifier, n_classes, shape)
-    if cfg.gamma > 0 or cfg.delta > 0: _feature_layer(classifier, feature_layer)
+    if cfg.gamma > 0 or cfg.delta > 0:
+        _feature_layer(classifier, feature_layer)
     init_seed = derive_seed(seed, stream, 'generator-init')      # validates the seed
     dev = core.model_device(classifier)
-    key = hash_key('counterfeit-generator-v2', model_digest(classifier), int(n_classes), list(shape), asdict(cfg),
-                   int(seed), str(stream), feature_layer)
-    path = cache_path('counterfeits', f'generator-{key}.pt')
+    path = _generator_path(classifier, n_classes, shape, cfg, seed, stream, feature_layer)
     with torch.random.fork_rng(devices=[]):                      # leaves the global RNG as it was
         torch.manual_seed(init_seed)
         G = CounterfeitGenerator(n_classes, shape, cfg.z_dim, cfg.width, cfg.dropout).to(dev)
     G.config, G.cache_file, G.seed, G.stream = cfg, path, int(seed), str(stream)
-    with core.file_lock(path) if cache else contextlib.nullcontext():   # a parallel run waits, then loads
-        if cache and path.is_file() and not refresh:
-            try: blob = load_cached(path)
-            except core.CacheCorrupt as e: print(f"trustbook: {e}; training the generator again", file=sys.stderr)
-            else:
-                G.load_state_dict(blob['state_dict']); G.history = blob['history']
-                return G.eval()
-        G.history = _fit_generator(G, classifier, n_classes, cfg, int(seed), str(stream), feature_layer, progress, dev)
-        if cache: save_cached(dict(state_dict=G.state_dict(), history=G.history, config=asdict(cfg)), path)
+    lock = core.file_lock(path) if cache else contextlib.nullcontext()  # a parallel run waits
+    with lock:
+        if cache and not refresh and _load_generator(G, path):
+            return G.eval()
+        G.history = _fit_generator(G, classifier, n_classes, cfg, int(seed), str(stream),
+                                   feature_layer, progress, dev)
+        if cache:
+            blob = dict(state_dict=G.state_dict(), history=G.history, config=asdict(cfg))
+            save_cached(blob, path)
     return G.eval()
-
-def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, progress, dev) -> dict:
-    "The training loop of `train_generator`: returns the per-step history of the losses and confidence."
-    was_training = classifier.training
-    req = [p.requires_grad for p in classifier.parameters()]
-    classifier.eval(); classifier.requires_grad_(False)
-    opt = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
-    hist = {k: [] for k in ('loss', 'kl', 'ce', 'cos', 'orth', 'conf')}
-    gens = {k: seeded_generator(seed, stream, k) for k in ('labels', 'conditioning', 'latent')}
-    G.train()
-    try:
-        with torch.random.fork_rng(devices=[]):                  # dropout masks: the global RNG, seeded, then restored
-            torch.manual_seed(derive_seed(seed, stream, 'dropout'))
-            bar = tqdm(range(cfg.steps), desc=f'inversion ({cfg.conditioning})', disable=not progress, leave=False)
-            for step in bar:
-                y = _balanced_labels(cfg.batch_size, n_classes, gens['labels'])
-                c = make_conditioning(cfg.conditioning, y, n_classes, cfg.tau, gens['conditioning'])
-                z = torch.randn(cfg.batch_size, cfg.z_dim, generator=gens['latent'])
-                y, c, z = y.to(dev), c.to(dev), z.to(dev)
-                loss, parts = inversion_loss(classifier, G(z, c), c, y, cfg, feature_layer)
-                if not math.isfinite(parts['loss']):
-                    raise RuntimeError(f"generator training stopped at step {step + 1}: the inversion loss became {parts['loss']} "
-                                       f"({', '.join(f'{k}={v:.4g}' for k, v in parts.items())}); nothing was cached; "
-                                       f"check that the classifier gives finite outputs, or lower lr (now {cfg.lr})")
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                for k, v in parts.items(): hist[k].append(v)
-                if step % 25 == 0: bar.set_postfix(loss=f"{parts['loss']:.3f}", conf=f"{parts['conf']:.3f}")
-    finally:
-        classifier.train(was_training)
-        for p, r in zip(classifier.parameters(), req): p.requires_grad_(r)
-    return hist
 
 # %% ../nbs/40_counterfeits.ipynb #ea70806c
 @dataclass
 class Counterfeits:
-    "Generated images `x`, target classes `y`, conditioning vectors `c`, and the classifier's softmax `probs`."
+    "Images `x`, target classes `y`, conditioning vectors `c` and the classifier's softmax `probs`."
     x: torch.Tensor
     y: torch.Tensor
     c: torch.Tensor
     probs: torch.Tensor
 
     @property
-    def confidence(self) -> torch.Tensor: return self.probs.gather(1, self.y[:, None])[:, 0]
-    @property
-    def pred(self) -> torch.Tensor: return self.probs.argmax(1)
-    @property
-    def max_prob(self) -> torch.Tensor: return self.probs.max(1).values
-    def __len__(self): return len(self.x)
+    def confidence(self) -> torch.Tensor:
+        "The classifier's probability $q_y$ of each target class."
+        return self.probs.gather(1, self.y[:, None])[:, 0]
 
+    @property
+    def pred(self) -> torch.Tensor:
+        "The predicted classes."
+        return self.probs.argmax(1)
+
+    @property
+    def max_prob(self) -> torch.Tensor:
+        "The largest softmax probability of each counterfeit."
+        return self.probs.max(1).values
+
+    def __len__(self):
+        return len(self.x)
+
+# %% ../nbs/40_counterfeits.ipynb #24410064
 def _set_dropout(G: nn.Module, on: bool):
+    "Eval mode for `G`, with its dropout layers in training mode when `on`."
     G.eval()
     for m in G.modules():
-        if isinstance(m, nn.Dropout): m.train(on)
+        if isinstance(m, nn.Dropout):
+            m.train(on)
 
 @torch.no_grad()
-def generate(G: CounterfeitGenerator, c, seed: int = 0, dropout: bool = False, batch_size: int = 512) -> torch.Tensor:
+def generate(G: CounterfeitGenerator, c, seed: int = 0, dropout: bool = False,
+             batch_size: int = 512) -> torch.Tensor:
     "Images for explicit conditioning vectors `c` (validated: length = classes, on the simplex)."
     c = check_conditioning(c, G.n_classes)
     z = torch.randn(len(c), G.z_dim, generator=torch.Generator().manual_seed(int(seed)))
     dev = next(G.parameters()).device
-    was = G.training; _set_dropout(G, dropout)
+    was_training = G.training
+    _set_dropout(G, dropout)
     try:
-        with torch.random.fork_rng(devices=[]):      # dropout masks use the global RNG: seed it without side effects
+        with torch.random.fork_rng(devices=[]):  # dropout masks: global RNG, restored
             torch.manual_seed(int(seed))
             out = torch.cat([G(z[i:i + batch_size].to(dev), c[i:i + batch_size].to(dev)).cpu()
                              for i in range(0, len(c), batch_size)])
-    finally: G.train(was)
+    finally:
+        G.train(was_training)
     return out
 
+# %% ../nbs/40_counterfeits.ipynb #e6710c29
 @torch.no_grad()
 def classify(classifier: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     "Softmax outputs of the frozen classifier (eval mode) on `x`, batch by batch."
     x = core.as_input(x, 'x')
-    was = classifier.training; classifier.eval(); dev = core.model_device(classifier)
-    try: return torch.cat([torch.softmax(classifier(x[i:i + batch_size].to(dev)), 1).cpu() for i in range(0, len(x), batch_size)])
-    finally: classifier.train(was)
+    was_training = classifier.training
+    classifier.eval()
+    dev = core.model_device(classifier)
+    try:
+        return torch.cat([torch.softmax(classifier(x[i:i + batch_size].to(dev)), 1).cpu()
+                          for i in range(0, len(x), batch_size)])
+    finally:
+        classifier.train(was_training)
 
-def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_class: int, seed: int = 0,
-                        conditioning: str | None = None, dropout: bool = False) -> Counterfeits:
-    "`n_per_class` counterfeits of every class with the classifier's softmax; latents from the stream `(seed, G.stream)`."
-    if int(n_per_class) < 1: raise ValueError(f"n_per_class must be a positive integer, got {n_per_class}")
+# %% ../nbs/40_counterfeits.ipynb #829fc507
+def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_class: int,
+                        seed: int = 0, conditioning: str | None = None,
+                        dropout: bool = False) -> Counterfeits:
+    "`n_per_class` counterfeits per class with the classifier's softmax on them."
+    if int(n_per_class) < 1:
+        raise ValueError(f"n_per_class must be a positive integer, got {n_per_class}")
     check_classifier(classifier, G.n_classes, G.shape)
     cfg = getattr(G, 'config', InversionConfig())
     kind = conditioning or cfg.conditioning
     y = torch.arange(G.n_classes).repeat_interleave(int(n_per_class))
     stream = getattr(G, 'stream', '')
-    c = make_conditioning(kind, y, G.n_classes, cfg.tau, seeded_generator(seed, stream, 'sample-conditioning'))
+    soft_stream = seeded_generator(seed, stream, 'sample-conditioning')
+    c = make_conditioning(kind, y, G.n_classes, cfg.tau, soft_stream)
     x = generate(G, c, derive_seed(seed, stream, 'sample-latent'), dropout)
     return Counterfeits(x, y, c, classify(classifier, x))
 
 # %% ../nbs/40_counterfeits.ipynb #ab63fba9
 def _check_probs(probs, y):
+    "Softmax outputs (N, K) and N target labels, validated."
     probs, y = torch.as_tensor(probs), torch.as_tensor(y)
-    if probs.dim() != 2 or len(probs) != len(y): raise ValueError(f"probs must be (N, K) with N = len(y) = {len(y)}, got {tuple(probs.shape)}")
-    if len(y) == 0: raise ValueError("no samples")
+    if probs.dim() != 2 or len(probs) != len(y):
+        raise ValueError(f"probs must be (N, K) with N = len(y) = {len(y)}, "
+                         f"got {tuple(probs.shape)}")
+    if len(y) == 0:
+        raise ValueError("no samples")
     return probs, core.check_labels(y, probs.shape[1], 'y')
 
 def target_hit_rate(probs, y) -> float:
@@ -353,99 +506,138 @@ def target_hit_rate(probs, y) -> float:
 
 def confident_share(probs, y, threshold: float = 0.99) -> float:
     "Share of samples predicted as their target class with probability at least `threshold`."
-    if not 0 < threshold <= 1: raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     probs, y = _check_probs(probs, y)
-    return float(((probs.argmax(1) == y) & (probs.gather(1, y[:, None])[:, 0] >= threshold)).float().mean())
+    hit = probs.argmax(1) == y
+    return float((hit & (probs.gather(1, y[:, None])[:, 0] >= threshold)).float().mean())
 
+# %% ../nbs/40_counterfeits.ipynb #42ac4a65
 @torch.no_grad()
 def nn_distance(query, reference, k: int = 1, batch_size: int = 512) -> torch.Tensor:
-    "Euclidean distance from every row of `query` to its `k`-th nearest row of `reference` (inputs flattened)."
+    "Euclidean distance of each row of `query` to its `k`-th nearest row of `reference`."
     q, r = torch.as_tensor(query).flatten(1).float(), torch.as_tensor(reference).flatten(1).float()
-    if q.shape[1] != r.shape[1]: raise ValueError(f"query and reference differ in dimension: {q.shape[1]} vs {r.shape[1]}")
+    if q.shape[1] != r.shape[1]:
+        raise ValueError(f"query and reference differ in dimension: {q.shape[1]} vs {r.shape[1]}")
     for name, t in (('query', q), ('reference', r)):
-        if not torch.isfinite(t).all(): raise ValueError(f"{name} contains {int((~torch.isfinite(t)).sum())} NaN or infinite values")
-    if not 1 <= k <= len(r): raise ValueError(f"k must be in [1, {len(r)}], got {k}")
+        if not torch.isfinite(t).all():
+            n_bad = int((~torch.isfinite(t)).sum())
+            raise ValueError(f"{name} contains {n_bad} NaN or infinite values")
+    if not 1 <= k <= len(r):
+        raise ValueError(f"k must be in [1, {len(r)}], got {k}")
     return torch.cat([torch.cdist(q[i:i + batch_size], r).topk(k, 1, largest=False).values[:, -1]
                       for i in range(0, len(q), batch_size)])
 
+def features(classifier: nn.Module, x, feature_layer: str | None = None,
+             batch_size: int = 512) -> torch.Tensor:
+    "Penultimate features (output of `latent_layer`, flattened) of `x`, no gradients."
+    name, _ = _feature_layer(classifier, feature_layer)
+    if torch.is_tensor(x) or isinstance(x, np.ndarray):
+        x = core.as_input(x, 'x')
+    captured = core.capture_activations(classifier, x, name, batch_size=batch_size, progress=False)
+    return captured[name]
+
+# %% ../nbs/40_counterfeits.ipynb #a62da1a5
 def median_ratio_bootstrap(a, b, n_boot: int = 1000, seed: int = 0) -> tuple[float, np.ndarray]:
-    "`median(a) / median(b)` and `n_boot` bootstrap replicates of it (a and b resampled independently, seeded)."
+    "`median(a) / median(b)` and `n_boot` bootstrap replicates (a and b resampled independently)."
     a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
-    if len(a) == 0 or len(b) == 0: raise ValueError(f"a and b must be non-empty, got sizes {len(a)} and {len(b)}")
-    if int(n_boot) < 1: raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError(f"a and b must be non-empty, got sizes {len(a)} and {len(b)}")
+    if int(n_boot) < 1:
+        raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
     rng = np.random.default_rng(derive_seed(seed, 'median-ratio'))
     ra = np.median(a[rng.integers(0, len(a), (int(n_boot), len(a)))], axis=1)
     rb = np.median(b[rng.integers(0, len(b), (int(n_boot), len(b)))], axis=1)
     return float(np.median(a) / np.median(b)), ra / rb
 
-def features(classifier: nn.Module, x, feature_layer: str | None = None, batch_size: int = 512) -> torch.Tensor:
-    "Penultimate features (output of `latent_layer`, flattened) of `x`, no gradients."
-    name, _ = _feature_layer(classifier, feature_layer)
-    if torch.is_tensor(x) or isinstance(x, np.ndarray): x = core.as_input(x, 'x')
-    return core.capture_activations(classifier, x, name, batch_size=batch_size, progress=False)[name]
-
 # %% ../nbs/40_counterfeits.ipynb #2a276db1
 class FeatureNN(Detector):
-    "Trust = minus the Euclidean distance to the `k`-th nearest training point in the classifier's penultimate features."
-    def __init__(self, model: nn.Module, k: int = 1, feature_layer: str | None = None, max_train: int | None = 10000):
-        if int(k) < 1: raise ValueError(f"k must be a positive integer, got {k}")
+    "Trust = minus the distance to the `k`-th nearest training point in penultimate features."
+    def __init__(self, model: nn.Module, k: int = 1, feature_layer: str | None = None,
+                 max_train: int | None = 10000):
+        if int(k) < 1:
+            raise ValueError(f"k must be a positive integer, got {k}")
         _feature_layer(model, feature_layer)
-        self.model, self.k, self.feature_layer, self.max_train = model, int(k), feature_layer, max_train
+        self.model, self.k = model, int(k)
+        self.feature_layer, self.max_train = feature_layer, max_train
         self.name = f'feature {k}-NN'
 
     def fit(self, x, y=None):
+        "Keep the features of the first `max_train` training inputs `x` (labels unused)."
         x = torch.as_tensor(x)[:self.max_train]
         self.bank = features(self.model, x, self.feature_layer)
         self.fitted = True
         return self
 
-    def _score(self, x): return -nn_distance(features(self.model, torch.as_tensor(x), self.feature_layer), self.bank, self.k)
+    def _score(self, x):
+        query = features(self.model, torch.as_tensor(x), self.feature_layer)
+        return -nn_distance(query, self.bank, self.k)
 
+# %% ../nbs/40_counterfeits.ipynb #287bddab
 def detector_scores(detectors: dict, x_real, x_fake, progress: bool = True) -> dict:
     "`{name: (trust on x_real, trust on x_fake)}` (NumPy float64) for each fitted detector."
-    if len(x_real) == 0 or len(x_fake) == 0: raise ValueError("need at least one real input and one counterfeit")
+    if len(x_real) == 0 or len(x_fake) == 0:
+        raise ValueError("need at least one real input and one counterfeit")
     out = {}
     for name, det in tqdm(detectors.items(), desc='detectors', disable=not progress, leave=False):
         out[name] = (det.score_all(x_real).double().numpy(), det.score_all(x_fake).double().numpy())
     return out
 
 def detector_aurocs(detectors: dict, x_real, x_fake, progress: bool = True) -> dict:
-    "AUROC of each fitted detector at telling real inputs (positives) from counterfeits, with trust scores."
+    "AUROC of each fitted detector at telling real inputs (positives) from counterfeits."
     scores = detector_scores(detectors, x_real, x_fake, progress)
-    return {k: metrics.auroc(np.r_[np.ones(len(a)), np.zeros(len(b))], np.r_[a, b]) for k, (a, b) in scores.items()}
+    return {k: metrics.auroc(np.r_[np.ones(len(a)), np.zeros(len(b))], np.r_[a, b])
+            for k, (a, b) in scores.items()}
+
+# %% ../nbs/40_counterfeits.ipynb #ebcdefc7
+def _show_image(ax, img: np.ndarray) -> None:
+    "An (H, W, C) image in [0, 1] on `ax`: grey for one channel, RGB otherwise."
+    if img.shape[-1] == 1:
+        ax.imshow(img[..., 0], cmap='gray', vmin=0, vmax=1)
+    else:
+        ax.imshow(img.clip(0, 1), cmap=None, vmin=0, vmax=1)
 
 # %% ../nbs/40_counterfeits.ipynb #394ed3ab
-def counterfeit_grid(cf: Counterfeits, n_cols: int = 8, class_names: Sequence[str] | None = None, title: str | None = None,
-                     fig=None, scale: float = 0.9):
-    "Figure (or subfigure `fig`) of `n_cols` counterfeits per class with their target-class confidence."
+def counterfeit_grid(cf: Counterfeits, n_cols: int = 8, class_names: Sequence[str] | None = None,
+                     title: str | None = None, fig=None, scale: float = 0.9):
+    "Figure (or subfigure `fig`) of `n_cols` counterfeits per class, with target-class confidences."
     import matplotlib.pyplot as plt
     classes = sorted(set(cf.y.tolist()))
-    if fig is None: fig = plt.figure(figsize=(scale * n_cols, scale * 1.15 * len(classes)))
+    if fig is None:
+        fig = plt.figure(figsize=(scale * n_cols, scale * 1.15 * len(classes)))
     axes = fig.subplots(len(classes), n_cols, squeeze=False)
     conf = cf.confidence
     for r, k in enumerate(classes):
         idx = (cf.y == k).nonzero()[:, 0][:n_cols]
         for col in range(n_cols):
-            ax = axes[r, col]; ax.set_xticks([]); ax.set_yticks([])
-            for s in ax.spines.values(): s.set_visible(False)
-            if col >= len(idx): continue
-            img = cf.x[idx[col]].permute(1, 2, 0).numpy()
-            ax.imshow(img[..., 0] if img.shape[-1] == 1 else img.clip(0, 1), cmap='gray' if img.shape[-1] == 1 else None, vmin=0, vmax=1)
-            ax.set_title(f'{float(conf[idx[col]]):.3f}', fontsize=7, pad=1, color='k' if cf.pred[idx[col]] == k else 'r')
+            ax = axes[r, col]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if col >= len(idx):
+                continue
+            _show_image(ax, cf.x[idx[col]].permute(1, 2, 0).numpy())
+            colour = 'k' if cf.pred[idx[col]] == k else 'r'
+            ax.set_title(f'{float(conf[idx[col]]):.3f}', fontsize=7, pad=1, color=colour)
         axes[r, 0].set_ylabel(class_names[k] if class_names else str(k), fontsize=7)
-    if title: fig.suptitle(title, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=9)
     return fig
 
 # %% ../nbs/40_counterfeits.ipynb #78ee8423
-ZOO = dict(digits='digits_mlp', mnist='lenet_mnist', fashion_mnist='lenet_fashion_mnist', cifar10='vgg_cifar10')
+ZOO = dict(digits='digits_mlp', mnist='lenet_mnist', fashion_mnist='lenet_fashion_mnist',
+           cifar10='vgg_cifar10')
 
-def invert_zoo_model(dataset: str, conditioning: str = 'one_hot', profile: str = 'quick', seed: int = 0,
-                     progress: bool = True, **options):
-    "`(classifier, generator)` for the zoo classifier of `dataset` (see `ZOO`), the generator trained with `options`."
-    if dataset not in ZOO: raise ValueError(f"no zoo classifier for dataset {dataset!r}; choose one of {list(ZOO)}")
+def invert_zoo_model(dataset: str, conditioning: str = 'one_hot', profile: str = 'quick',
+                     seed: int = 0, progress: bool = True, **options):
+    "`(classifier, generator)` for the zoo classifier of `dataset` (see `ZOO`), with `options`."
+    if dataset not in ZOO:
+        raise ValueError(f"no zoo classifier for dataset {dataset!r}; choose one of {list(ZOO)}")
     from trustbook import models
     clf = models.trained(ZOO[dataset], profile=profile, seed=seed).eval()
     shape = tuple(getattr(clf, 'input_shape'))
     n_classes = core.find_layer(clf, clf.head).out_features
-    G = train_generator(clf, n_classes, shape, conditioning=conditioning, seed=seed, stream=dataset, progress=progress, **options)
+    G = train_generator(clf, n_classes, shape, conditioning=conditioning, seed=seed, stream=dataset,
+                        progress=progress, **options)
     return clf, G

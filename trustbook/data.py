@@ -7,7 +7,7 @@ Docs: https://trustbook.github.io/trustbook/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #211f1e52
 from __future__ import annotations
-import argparse, functools, gzip, hashlib, io, os, sys, tarfile, time, zipfile, zlib
+import functools, gzip, hashlib, io, os, sys, tarfile, time, zipfile, zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,37 +26,58 @@ __all__ = ['REQUIRED_KEYS', 'STATUSES', 'TINY_IMAGENET_WNIDS', 'CLASSES', 'AUDIO
            'data_main']
 
 # %% ../nbs/02_data.ipynb #f5929ad0
-REQUIRED_KEYS = ('name', 'title', 'kind', 'status', 'source', 'license', 'citation', 'files', 'splits', 'shape',
-                 'dtype', 'value_range', 'classes', 'preprocessing', 'roles', 'caveats')
+REQUIRED_KEYS = ('name', 'title', 'kind', 'status', 'source', 'license', 'citation', 'files',
+                 'splits', 'shape', 'dtype', 'value_range', 'classes', 'preprocessing', 'roles',
+                 'caveats')
 STATUSES = ('embedded', 'mirrored', 'download', 'unavailable')
 
 def cards_dir() -> Path:
     "The `data_cards/` folder of the project (beside `settings.ini`)."
-    here = globals().get('__file__')   # the package's parent folder, for an editable install run from elsewhere
+    here = globals().get('__file__')   # the package's parent (an editable install run elsewhere)
     for base in (config.project_root(), Path(here).resolve().parent.parent if here else None):
-        if base is not None and (Path(base)/'data_cards').is_dir(): return Path(base)/'data_cards'
-    raise FileNotFoundError("no data_cards/ folder found beside settings.ini; the data cards hold the datasets' checksums")
+        if base is not None and (Path(base)/'data_cards').is_dir():
+            return Path(base)/'data_cards'
+    raise FileNotFoundError("no data_cards/ folder found beside settings.ini; "
+                            "the data cards hold the datasets' checksums")
 
-def read_card(path: str | os.PathLike) -> dict:
-    "Parse the YAML front matter of one data card and check its required keys."
-    path = Path(path); text = path.read_text(encoding='utf-8')
-    if not text.startswith('---\n'): raise ValueError(f"data card {path} does not start with a '---' front-matter block")
-    end = text.find('\n---\n', 4)
-    if end < 0: raise ValueError(f"data card {path}: front matter is not closed by a '---' line")
-    try: meta = yaml.safe_load(text[4:end])
-    except yaml.YAMLError as e: raise ValueError(f"data card {path}: front matter is not valid YAML ({e})") from e
-    if not isinstance(meta, dict): raise ValueError(f"data card {path}: front matter must be a mapping")
+# %% ../nbs/02_data.ipynb #7894ac46
+def _check_card(meta, path: Path) -> None:
+    "Raise a `ValueError` naming `path` unless `meta` has the keys, status and file digests needed."
+    if not isinstance(meta, dict):
+        raise ValueError(f"data card {path}: front matter must be a mapping")
     missing = [k for k in REQUIRED_KEYS if k not in meta]
-    if missing: raise ValueError(f"data card {path} lacks {missing}")
-    if meta['status'] not in STATUSES: raise ValueError(f"data card {path}: status {meta['status']!r} not in {STATUSES}")
+    if missing:
+        raise ValueError(f"data card {path} lacks {missing}")
+    if meta['status'] not in STATUSES:
+        raise ValueError(f"data card {path}: status {meta['status']!r} not in {STATUSES}")
     for f in meta['files']:
         if not {'path', 'sha256'} <= set(f) or len(str(f['sha256'])) != 64:
-            raise ValueError(f"data card {path}: every file needs a path and a 64-hex-digit sha256, got {f}")
+            raise ValueError(f"data card {path}: every file needs a path and a 64-hex-digit "
+                             f"sha256, got {f}")
+
+# %% ../nbs/02_data.ipynb #e40121d3
+def read_card(path: str | os.PathLike) -> dict:
+    "Parse the YAML front matter of one data card and check its required keys."
+    path = Path(path)
+    text = path.read_text(encoding='utf-8')
+    if not text.startswith('---\n'):
+        raise ValueError(f"data card {path} does not start with a '---' front-matter block")
+    end = text.find('\n---\n', 4)
+    if end < 0:
+        raise ValueError(f"data card {path}: front matter is not closed by a '---' line")
+    try:
+        meta = yaml.safe_load(text[4:end])
+    except yaml.YAMLError as e:
+        raise ValueError(f"data card {path}: front matter is not valid YAML ({e})") from e
+    _check_card(meta, path)
     return meta
 
+# %% ../nbs/02_data.ipynb #2acd033e
 @functools.lru_cache(maxsize=4)
 def _cards(d: str) -> dict:
-    return {c['name']: c for c in (read_card(p) for p in sorted(Path(d).glob('*.md')) if p.name != 'README.md')}
+    "The cards of folder `d` by name (cached: a folder is read once)."
+    paths = [p for p in sorted(Path(d).glob('*.md')) if p.name != 'README.md']
+    return {c['name']: c for c in (read_card(p) for p in paths)}
 
 def cards(directory=None) -> dict[str, dict]:
     "All data cards, by dataset name."
@@ -65,37 +86,49 @@ def cards(directory=None) -> dict[str, dict]:
 def card(name: str) -> dict:
     "The data card of dataset `name`."
     cs = cards()
-    if name not in cs: raise ValueError(f"unknown dataset {name!r}; known: {sorted(cs)}")
+    if name not in cs:
+        raise ValueError(f"unknown dataset {name!r}; known: {sorted(cs)}")
     return cs[name]
 
 # %% ../nbs/02_data.ipynb #46b4450f
-TINY_IMAGENET_WNIDS = """n01443537 n01629819 n01641577 n01644900 n01698640 n01742172 n01768244 n01770393 n01774384 n01774750
-n01784675 n01855672 n01882714 n01910747 n01917289 n01944390 n01945685 n01950731 n01983481 n01984695 n02002724 n02056570
-n02058221 n02074367 n02085620 n02094433 n02099601 n02099712 n02106662 n02113799 n02123045 n02123394 n02124075 n02125311
-n02129165 n02132136 n02165456 n02190166 n02206856 n02226429 n02231487 n02233338 n02236044 n02268443 n02279972 n02281406
-n02321529 n02364673 n02395406 n02403003 n02410509 n02415577 n02423022 n02437312 n02480495 n02481823 n02486410 n02504458
-n02509815 n02666196 n02669723 n02699494 n02730930 n02769748 n02788148 n02791270 n02793495 n02795169 n02802426 n02808440
-n02814533 n02814860 n02815834 n02823428 n02837789 n02841315 n02843684 n02883205 n02892201 n02906734 n02909870 n02917067
-n02927161 n02948072 n02950826 n02963159 n02977058 n02988304 n02999410 n03014705 n03026506 n03042490 n03085013 n03089624
-n03100240 n03126707 n03160309 n03179701 n03201208 n03250847 n03255030 n03355925 n03388043 n03393912 n03400231 n03404251
-n03424325 n03444034 n03447447 n03544143 n03584254 n03599486 n03617480 n03637318 n03649909 n03662601 n03670208 n03706229
-n03733131 n03763968 n03770439 n03796401 n03804744 n03814639 n03837869 n03838899 n03854065 n03891332 n03902125 n03930313
-n03937543 n03970156 n03976657 n03977966 n03980874 n03983396 n03992509 n04008634 n04023962 n04067472 n04070727 n04074963
-n04099969 n04118538 n04133789 n04146614 n04149813 n04179913 n04251144 n04254777 n04259630 n04265275 n04275548 n04285008
-n04311004 n04328186 n04356056 n04366367 n04371430 n04376876 n04398044 n04399382 n04417672 n04456115 n04465501 n04486054
-n04487081 n04501370 n04507155 n04532106 n04532670 n04540053 n04560804 n04562935 n04596742 n04597913 n06596364 n07579787
-n07583066 n07614500 n07615774 n07695742 n07711569 n07715103 n07720875 n07734744 n07747607 n07749582 n07753592 n07768694
-n07871810 n07873807 n07875152 n07920052 n09193705 n09246464 n09256479 n09332890 n09428293 n12267677""".split()
+TINY_IMAGENET_WNIDS = """
+n01443537 n01629819 n01641577 n01644900 n01698640 n01742172 n01768244 n01770393 n01774384
+n01774750 n01784675 n01855672 n01882714 n01910747 n01917289 n01944390 n01945685 n01950731
+n01983481 n01984695 n02002724 n02056570 n02058221 n02074367 n02085620 n02094433 n02099601
+n02099712 n02106662 n02113799 n02123045 n02123394 n02124075 n02125311 n02129165 n02132136
+n02165456 n02190166 n02206856 n02226429 n02231487 n02233338 n02236044 n02268443 n02279972
+n02281406 n02321529 n02364673 n02395406 n02403003 n02410509 n02415577 n02423022 n02437312
+n02480495 n02481823 n02486410 n02504458 n02509815 n02666196 n02669723 n02699494 n02730930
+n02769748 n02788148 n02791270 n02793495 n02795169 n02802426 n02808440 n02814533 n02814860
+n02815834 n02823428 n02837789 n02841315 n02843684 n02883205 n02892201 n02906734 n02909870
+n02917067 n02927161 n02948072 n02950826 n02963159 n02977058 n02988304 n02999410 n03014705
+n03026506 n03042490 n03085013 n03089624 n03100240 n03126707 n03160309 n03179701 n03201208
+n03250847 n03255030 n03355925 n03388043 n03393912 n03400231 n03404251 n03424325 n03444034
+n03447447 n03544143 n03584254 n03599486 n03617480 n03637318 n03649909 n03662601 n03670208
+n03706229 n03733131 n03763968 n03770439 n03796401 n03804744 n03814639 n03837869 n03838899
+n03854065 n03891332 n03902125 n03930313 n03937543 n03970156 n03976657 n03977966 n03980874
+n03983396 n03992509 n04008634 n04023962 n04067472 n04070727 n04074963 n04099969 n04118538
+n04133789 n04146614 n04149813 n04179913 n04251144 n04254777 n04259630 n04265275 n04275548
+n04285008 n04311004 n04328186 n04356056 n04366367 n04371430 n04376876 n04398044 n04399382
+n04417672 n04456115 n04465501 n04486054 n04487081 n04501370 n04507155 n04532106 n04532670
+n04540053 n04560804 n04562935 n04596742 n04597913 n06596364 n07579787 n07583066 n07614500
+n07615774 n07695742 n07711569 n07715103 n07720875 n07734744 n07747607 n07749582 n07753592
+n07768694 n07871810 n07873807 n07875152 n07920052 n09193705 n09246464 n09256479 n09332890
+n09428293 n12267677""".split()
 
+# %% ../nbs/02_data.ipynb #5216b83c
 class _Classes(dict):
     "Class names by dataset, read from the cards on first access."
     def __missing__(self, name):
-        if name == 'tiny_imagenet': v = list(TINY_IMAGENET_WNIDS)
+        if name == 'tiny_imagenet':
+            v = list(TINY_IMAGENET_WNIDS)
         else:
             c = card(name)['classes']
-            if not isinstance(c, list): raise KeyError(f"the card of {name!r} does not list its classes: {c}")
+            if not isinstance(c, list):
+                raise KeyError(f"the card of {name!r} does not list its classes: {c}")
             v = [str(s) for s in c]
-        self[name] = v; return v
+        self[name] = v
+        return v
 
 CLASSES = _Classes()
 
@@ -104,7 +137,8 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     "Hex sha256 digest of a file."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
+        while b := f.read(chunk):
+            h.update(b)
     return h.hexdigest()
 
 def _file_roots(root=None) -> list[Path]:
@@ -115,26 +149,34 @@ def _file_roots(root=None) -> list[Path]:
 def find_file(relpath: str, root=None) -> Path | None:
     "The first existing copy of a card file (path relative to the data root), or None."
     for r in _file_roots(root):
-        if (r/relpath).is_file(): return r/relpath
+        if (r/relpath).is_file():
+            return r/relpath
     return None
 
+# %% ../nbs/02_data.ipynb #1d98275d
 def check_files(name: str, root=None, progress: bool = False) -> list[str]:
-    "Problems with dataset `name`'s files under `root`: one line per missing or mismatching file (empty = all good)."
+    "Problems with dataset `name`'s files under `root`: one line per missing or mismatching file."
     problems = []
     for f in tqdm(card(name)['files'], desc=f'sha256 {name}', disable=not progress, leave=False):
         p = find_file(f['path'], root)
-        if p is None: problems.append(f"MISSING {f['path']} (looked in {', '.join(map(str, _file_roots(root)))})"); continue
+        if p is None:
+            looked_in = ', '.join(map(str, _file_roots(root)))
+            problems.append(f"MISSING {f['path']} (looked in {looked_in})")
+            continue
         got = sha256_file(p)
-        if got != f['sha256']: problems.append(f"MISMATCH {p}: sha256 {got}, the card {name}.md says {f['sha256']}")
+        if got != f['sha256']:
+            problems.append(f"MISMATCH {p}: sha256 {got}, the card {name}.md says {f['sha256']}")
     return problems
 
 def verify_files(name: str, root=None) -> None:
     "Raise a `ValueError` naming each file of `name` that is missing or fails its checksum."
     problems = check_files(name, root)
-    if problems: raise ValueError(f"{name}: integrity check failed:\n  " + '\n  '.join(problems))
+    if problems:
+        raise ValueError(f"{name}: integrity check failed:\n  " + '\n  '.join(problems))
 
 # %% ../nbs/02_data.ipynb #205d2206
 def _fail(path, what, e=None):
+    "The `ValueError` for an archive that cannot be decoded: `path`, what is wrong, what to do."
     return ValueError(f"cannot decode {path}: {what}{f' ({type(e).__name__}: {e})' if e else ''}; "
                       "the file is corrupted or truncated: delete it and copy or download it again")
 
@@ -142,154 +184,233 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     "Decode a (gzipped) idx file into a uint8 array, checking its header and length."
     path = Path(path)
     try:
-        with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f: raw = f.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as e: raise _fail(path, 'not a readable gzip file', e) from e
-    if len(raw) < 8 or raw[:2] != b'\0\0' or raw[2] != 8: raise _fail(path, 'not an idx file of unsigned bytes')
-    nd = raw[3]; dims = [int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(nd)]
+        with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f:
+            raw = f.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise _fail(path, 'not a readable gzip file', e) from e
+    if len(raw) < 8 or raw[:2] != b'\0\0' or raw[2] != 8:
+        raise _fail(path, 'not an idx file of unsigned bytes')
+    nd = raw[3]
+    dims = [int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(nd)]
     data = np.frombuffer(raw, np.uint8, offset=4+4*nd)
-    if data.size != int(np.prod(dims)): raise _fail(path, f'header says {dims} but holds {data.size} bytes')
+    if data.size != int(np.prod(dims)):
+        raise _fail(path, f'header says {dims} but holds {data.size} bytes')
     return data.reshape(dims)
 
-def _perm(n: int, seed: int = 0) -> np.ndarray: return np.random.default_rng(seed).permutation(n)
+# %% ../nbs/02_data.ipynb #e8fd47d8
+def _perm(n: int, seed: int = 0) -> np.ndarray:
+    "The fixed permutation of `n` samples (seed 0) that mixes the classes of a grouped archive."
+    return np.random.default_rng(seed).permutation(n)
 
 def _decode_idx(paths: dict, splits: dict) -> dict:
     "splits: {split: (images file stem, labels file stem)}."
     out = {}
     for s, (xi, yi) in splits.items():
         x, y = read_idx(paths[xi]), read_idx(paths[yi])
-        if len(x) != len(y): raise _fail(paths[yi], f'{len(y)} labels for {len(x)} images in {paths[xi].name}')
+        if len(x) != len(y):
+            raise _fail(paths[yi], f'{len(y)} labels for {len(x)} images in {paths[xi].name}')
         out[s] = (torch.from_numpy(x.copy()).unsqueeze(1), torch.from_numpy(y.astype(np.int64)), {})
     return out
 
 # %% ../nbs/02_data.ipynb #d9789b28
 def _pil_decode(data: bytes, size=None, mode='RGB', invert=False) -> np.ndarray:
+    "An encoded image as a uint8 (C, H, W) array in `mode`, optionally inverted and resized."
     from PIL import Image, ImageOps
-    im = Image.open(io.BytesIO(data)); im.load()
+    im = Image.open(io.BytesIO(data))
+    im.load()
     im = im.convert(mode)
-    if invert: im = ImageOps.invert(im)
-    if size is not None and im.size != (size, size): im = im.resize((size, size), Image.Resampling.BILINEAR)
+    if invert:
+        im = ImageOps.invert(im)
+    if size is not None and im.size != (size, size):
+        im = im.resize((size, size), Image.Resampling.BILINEAR)
     a = np.asarray(im, dtype=np.uint8)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
 def _iter_tar(path: Path, total=None, desc='decode'):
-    "Yield (member name, bytes) of the regular files of a tar, with a progress bar; errors name the file."
+    "Yield (member name, bytes) of the regular files of a tar (progress bar; errors name the file)."
     try:
         with tarfile.open(path, 'r:*') as t:
             for m in tqdm(t, total=total, desc=desc, leave=False, mininterval=1):
-                if m.isfile(): yield m.name, t.extractfile(m).read()
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as e: raise _fail(path, 'not a readable tar archive', e) from e
+                if m.isfile():
+                    yield m.name, t.extractfile(m).read()
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+        raise _fail(path, 'not a readable tar archive', e) from e
 
+# %% ../nbs/02_data.ipynb #f20f82e4
 def _decode_cifar10_jpg(paths: dict) -> dict:
-    (p,) = paths.values(); cls = CLASSES['cifar10']; items = {'train': [], 'test': []}
+    "Decode CIFAR-10's JPEG tar into {'train', 'test'} uint8 images in the fixed shuffled order."
+    (p,) = paths.values()
+    cls = CLASSES['cifar10']
+    items = {'train': [], 'test': []}
     for name, data in _iter_tar(p, total=60022, desc='decode CIFAR-10 JPEGs'):
         parts = name.split('/')
-        if not name.endswith('.jpg') or len(parts) != 3 or parts[0] not in items: continue
-        if parts[1] not in cls: raise _fail(p, f'unexpected class folder {parts[1]!r}')
-        try: items[parts[0]].append((cls.index(parts[1]), parts[2], _pil_decode(data)))
-        except Exception as e: raise _fail(p, f'bad JPEG {name}', e) from e
+        if not name.endswith('.jpg') or len(parts) != 3 or parts[0] not in items:
+            continue
+        if parts[1] not in cls:
+            raise _fail(p, f'unexpected class folder {parts[1]!r}')
+        try:
+            items[parts[0]].append((cls.index(parts[1]), parts[2], _pil_decode(data)))
+        except Exception as e:
+            raise _fail(p, f'bad JPEG {name}', e) from e
     out = {}
     for s, it in items.items():
-        it.sort(key=lambda t: (t[0], t[1])); o = _perm(len(it))
-        out[s] = (torch.from_numpy(np.stack([it[i][2] for i in o])), torch.tensor([it[i][0] for i in o]), {})
+        it.sort(key=lambda t: (t[0], t[1]))
+        o = _perm(len(it))
+        images = torch.from_numpy(np.stack([it[i][2] for i in o]))
+        out[s] = (images, torch.tensor([it[i][0] for i in o]), {})
     return out
 
+# %% ../nbs/02_data.ipynb #dcb87bc9
 def _decode_tiny_imagenet(paths: dict) -> dict:
-    (p,) = paths.values(); wn = {w: i for i, w in enumerate(TINY_IMAGENET_WNIDS)}
+    "Decode Tiny ImageNet's tar into {'val', 'test'} uint8 images at 32x32 (test labels are -1)."
+    (p,) = paths.values()
+    wn = {w: i for i, w in enumerate(TINY_IMAGENET_WNIDS)}
     imgs, ann = {}, None
     for name, data in _iter_tar(p, total=20010, desc='decode Tiny ImageNet'):
         if name.endswith('val/val_annotations.txt'):
-            ann = {l.split('\t')[0]: l.split('\t')[1] for l in data.decode().splitlines() if l.strip()}
+            lines = [l for l in data.decode().splitlines() if l.strip()]
+            ann = {l.split('\t')[0]: l.split('\t')[1] for l in lines}
         elif name.endswith('.JPEG'):
             split = 'val' if '/val/images/' in name else 'test' if '/test/images/' in name else None
-            if split is None: continue
-            try: imgs[(split, name.rsplit('/', 1)[1])] = _pil_decode(data, size=32)
-            except Exception as e: raise _fail(p, f'bad JPEG {name}', e) from e
-    if ann is None: raise _fail(p, 'val/val_annotations.txt is missing')
+            if split is None:
+                continue
+            try:
+                imgs[(split, name.rsplit('/', 1)[1])] = _pil_decode(data, size=32)
+            except Exception as e:
+                raise _fail(p, f'bad JPEG {name}', e) from e
+    if ann is None:
+        raise _fail(p, 'val/val_annotations.txt is missing')
     out = {}
     for s in ('val', 'test'):
-        names = sorted((n for (sp, n) in imgs if sp == s), key=lambda n: int(n.split('_')[1].split('.')[0]))
+        image_number = lambda n: int(n.split('_')[1].split('.')[0])
+        names = sorted((n for (sp, n) in imgs if sp == s), key=image_number)
         y = [wn[ann[n]] if s == 'val' else -1 for n in names]
-        out[s] = (torch.from_numpy(np.stack([imgs[(s, n)] for n in names])), torch.tensor(y, dtype=torch.int64), {})
+        images = torch.from_numpy(np.stack([imgs[(s, n)] for n in names]))
+        out[s] = (images, torch.tensor(y, dtype=torch.int64), {})
     return out
 
+# %% ../nbs/02_data.ipynb #e43db148
 def _decode_omniglot(paths: dict) -> dict:
-    alph = CLASSES['omniglot']; items = []
+    "Decode Omniglot's zips into {'test'}: inverted 28x28 uint8 images labelled by alphabet."
+    alph = CLASSES['omniglot']
+    items = []
     for p in paths.values():
-        try: z = zipfile.ZipFile(p)
-        except (zipfile.BadZipFile, OSError) as e: raise _fail(p, 'not a readable zip archive', e) from e
+        try:
+            z = zipfile.ZipFile(p)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise _fail(p, 'not a readable zip archive', e) from e
         with z:
-            for name in tqdm(sorted(n for n in z.namelist() if n.endswith('.png')), desc=f'decode {p.name}', leave=False, mininterval=1):
+            pngs = sorted(n for n in z.namelist() if n.endswith('.png'))
+            for name in tqdm(pngs, desc=f'decode {p.name}', leave=False, mininterval=1):
                 a = name.split('/')[1]
-                if a not in alph: raise _fail(p, f'unexpected alphabet {a!r}')
-                try: items.append((alph.index(a), name, _pil_decode(z.read(name), size=28, mode='L', invert=True)))
-                except Exception as e: raise _fail(p, f'bad PNG {name}', e) from e
-    items.sort(key=lambda t: t[1]); o = _perm(len(items))
-    return {'test': (torch.from_numpy(np.stack([items[i][2] for i in o])), torch.tensor([items[i][0] for i in o]), {})}
+                if a not in alph:
+                    raise _fail(p, f'unexpected alphabet {a!r}')
+                try:
+                    image = _pil_decode(z.read(name), size=28, mode='L', invert=True)
+                    items.append((alph.index(a), name, image))
+                except Exception as e:
+                    raise _fail(p, f'bad PNG {name}', e) from e
+    items.sort(key=lambda t: t[1])
+    o = _perm(len(items))
+    images = torch.from_numpy(np.stack([items[i][2] for i in o]))
+    return {'test': (images, torch.tensor([items[i][0] for i in o]), {})}
 
 # %% ../nbs/02_data.ipynb #f68b6f21
 AUDIO_RATE, AUDIO_LEN = 8000, 8000
 
 def fit_length(w: np.ndarray, n: int = AUDIO_LEN) -> np.ndarray:
     "Centre-pad with zeros or centre-crop a 1-D waveform to exactly `n` samples."
-    if len(w) >= n: s = (len(w) - n)//2; return w[s:s+n]
-    out = np.zeros(n, dtype=w.dtype); s = (n - len(w))//2; out[s:s+len(w)] = w; return out
+    if len(w) >= n:
+        s = (len(w) - n)//2
+        return w[s:s+n]
+    out = np.zeros(n, dtype=w.dtype)
+    s = (n - len(w))//2
+    out[s:s+len(w)] = w
+    return out
 
+# %% ../nbs/02_data.ipynb #2b81a183
 def _read_wav(data: bytes, name: str, path: Path):
+    "The first channel of a WAV file's int16 samples, and its sample rate."
     import soundfile as sf
-    try: w, sr = sf.read(io.BytesIO(data), dtype='int16', always_2d=True)
-    except Exception as e: raise _fail(path, f'bad WAV {name}', e) from e
+    try:
+        w, sr = sf.read(io.BytesIO(data), dtype='int16', always_2d=True)
+    except Exception as e:
+        raise _fail(path, f'bad WAV {name}', e) from e
     return w[:, 0], sr
 
-def _to_int16(x: torch.Tensor) -> torch.Tensor: return x.round().clamp(-32768, 32767).to(torch.int16)
+def _to_int16(x: torch.Tensor) -> torch.Tensor:
+    "Round and clip to the int16 range."
+    return x.round().clamp(-32768, 32767).to(torch.int16)
 
 def _resample_stack(waves: list, rates: list, path: Path) -> torch.Tensor:
-    "Resample 1-D int16 waveforms to AUDIO_RATE and fix their length; one batched call per source rate."
+    "Resample 1-D int16 waveforms to AUDIO_RATE and fix their length; one batched call per rate."
     import torchaudio.functional as AF
     out = torch.zeros(len(waves), 1, AUDIO_LEN, dtype=torch.int16)
     for sr in sorted(set(rates)):
         idx = [i for i, r in enumerate(rates) if r == sr]
         n_src = int(round(AUDIO_LEN*sr/AUDIO_RATE))
-        batch = torch.from_numpy(np.stack([fit_length(waves[i], n_src) for i in idx]).astype(np.float32))
-        if sr != AUDIO_RATE: batch = AF.resample(batch, sr, AUDIO_RATE)
+        fitted = np.stack([fit_length(waves[i], n_src) for i in idx])
+        batch = torch.from_numpy(fitted.astype(np.float32))
+        if sr != AUDIO_RATE:
+            batch = AF.resample(batch, sr, AUDIO_RATE)
         batch = torch.from_numpy(np.stack([fit_length(b, AUDIO_LEN) for b in batch.numpy()]))
         out[idx, 0] = _to_int16(batch)
     return out
 
+# %% ../nbs/02_data.ipynb #0c34d0ae
 def _decode_fsdd(paths: dict) -> dict:
-    (p,) = paths.values(); spk = card('fsdd')['speakers']; items = []
+    "Decode FSDD's tar into {'all'}: 1 s int16 clips, digit labels, speaker and recording index."
+    (p,) = paths.values()
+    spk = card('fsdd')['speakers']
+    items = []
     for name, data in _iter_tar(p, total=3001, desc='decode FSDD'):
-        if not name.endswith('.wav'): continue
+        if not name.endswith('.wav'):
+            continue
         d, s, i = Path(name).stem.split('_')
         w, sr = _read_wav(data, name, p)
-        if sr != AUDIO_RATE: raise _fail(p, f'{name} is at {sr} Hz, FSDD is 8 kHz')
+        if sr != AUDIO_RATE:
+            raise _fail(p, f'{name} is at {sr} Hz, FSDD is 8 kHz')
         items.append((int(d), spk.index(s), int(i), Path(name).name, w))
-    items.sort(key=lambda t: t[3]); o = _perm(len(items)); items = [items[i] for i in o]
+    items.sort(key=lambda t: t[3])
+    o = _perm(len(items))
+    items = [items[i] for i in o]
     x = _resample_stack([t[4] for t in items], [AUDIO_RATE]*len(items), p)
     col = lambda k: torch.tensor([t[k] for t in items], dtype=torch.int64)
     return {'all': (x, col(0), {'speaker': col(1), 'index': col(2)})}
 
+# %% ../nbs/02_data.ipynb #bb6fdef6
 def _decode_speech_commands(paths: dict, classes: list, lists: bool = False) -> dict:
-    (p,) = paths.values(); items, tl, vl = [], set(), set()
+    "Decode a Speech Commands tar into 1 s int16 clips by word (`lists`: the official splits too)."
+    (p,) = paths.values()
+    items, tl, vl = [], set(), set()
     for name, data in _iter_tar(p, desc=f'decode {p.name}'):
         rel = name.split('/', 1)[1] if '/' in name else name
-        if rel == 'testing_list.txt': tl = set(data.decode().split())
-        elif rel == 'validation_list.txt': vl = set(data.decode().split())
+        if rel == 'testing_list.txt':
+            tl = set(data.decode().split())
+        elif rel == 'validation_list.txt':
+            vl = set(data.decode().split())
         elif name.endswith('.wav'):
             word = rel.split('/')[0]
-            if word not in classes: raise _fail(p, f'unexpected word folder {word!r}')
-            w, sr = _read_wav(data, name, p); items.append((classes.index(word), rel, w, sr))
-    items.sort(key=lambda t: t[1]); o = _perm(len(items)); items = [items[i] for i in o]
+            if word not in classes:
+                raise _fail(p, f'unexpected word folder {word!r}')
+            w, sr = _read_wav(data, name, p)
+            items.append((classes.index(word), rel, w, sr))
+    items.sort(key=lambda t: t[1])
+    o = _perm(len(items))
+    items = [items[i] for i in o]
     x = _resample_stack([t[2] for t in items], [t[3] for t in items], p)
     y = torch.tensor([t[0] for t in items], dtype=torch.int64)
-    if not lists: return {'test': (x, y, {})}
+    if not lists:
+        return {'test': (x, y, {})}
     part = torch.tensor([2 if t[1] in tl else 1 if t[1] in vl else 0 for t in items])
     out = {'all': (x, y, {})}
-    for k, s in enumerate(('train', 'validation', 'test')): out[s] = (x[part == k], y[part == k], {})
+    for k, s in enumerate(('train', 'validation', 'test')):
+        out[s] = (x[part == k], y[part == k], {})
     return out
 
 # %% ../nbs/02_data.ipynb #d999e34e
 _IDX = lambda: {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-                        'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+                'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
 _MIRROR_DECODERS = {
     'mnist': lambda ps: _decode_idx(ps, _IDX()),
     'fashion_mnist': lambda ps: _decode_idx(ps, _IDX()),
@@ -299,121 +420,168 @@ _MIRROR_DECODERS = {
     'tiny_imagenet': _decode_tiny_imagenet,
     'fsdd': _decode_fsdd,
     'speech_commands': lambda ps: _decode_speech_commands(ps, CLASSES['speech_commands']),
-    'speech_commands_v001': lambda ps: _decode_speech_commands(ps, CLASSES['speech_commands_v001'], lists=True),
+    'speech_commands_v001': lambda ps: _decode_speech_commands(ps, CLASSES['speech_commands_v001'],
+                                                               lists=True),
 }
-_TORCHVISION = {'mnist': 'MNIST', 'fashion_mnist': 'FashionMNIST', 'kmnist': 'KMNIST', 'emnist_letters': 'EMNIST',
-                'cifar10': 'CIFAR10', 'cifar100': 'CIFAR100', 'svhn': 'SVHN'}
+_TORCHVISION = {'mnist': 'MNIST', 'fashion_mnist': 'FashionMNIST', 'kmnist': 'KMNIST',
+                'emnist_letters': 'EMNIST', 'cifar10': 'CIFAR10', 'cifar100': 'CIFAR100',
+                'svhn': 'SVHN'}
 FORMAT_VERSION = 1   # bump when a decoder changes what it stores
 
+# %% ../nbs/02_data.ipynb #c0020998
 def _tv_dataset(name: str, split: str, folder: Path, download: bool):
+    "The torchvision dataset object of `name`'s `split` in `folder`."
     import torchvision.datasets as D
     cls = getattr(D, _TORCHVISION[name])
-    if name == 'svhn': return cls(str(folder), split=split, download=download)
+    if name == 'svhn':
+        return cls(str(folder), split=split, download=download)
     kw = {'split': 'letters'} if name == 'emnist_letters' else {}
     return cls(str(folder), train=(split == 'train'), download=download, **kw)
 
 def _decode_torchvision(name: str, folder: Path, download: bool) -> dict:
+    "Every split of a torchvision dataset as uint8 (N, C, H, W) images and int64 labels."
     out = {}
     for s in card(name)['splits']:
         ds = _tv_dataset(name, s, folder, download)
         x = torch.as_tensor(np.asarray(ds.data))
-        y = torch.as_tensor(np.asarray(getattr(ds, 'targets', getattr(ds, 'labels', None))), dtype=torch.int64)
-        if x.dim() == 3: x = x.unsqueeze(1)                      # (N, 28, 28) -> (N, 1, 28, 28)
-        elif x.shape[-1] == 3: x = x.permute(0, 3, 1, 2)         # CIFAR: NHWC -> NCHW
-        if name == 'emnist_letters': x, y = x.transpose(-1, -2), y - 1   # EMNIST is stored transposed; letters are 1..26
+        labels = getattr(ds, 'targets', getattr(ds, 'labels', None))
+        y = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+        if x.dim() == 3:
+            x = x.unsqueeze(1)                      # (N, 28, 28) -> (N, 1, 28, 28)
+        elif x.shape[-1] == 3:
+            x = x.permute(0, 3, 1, 2)               # CIFAR: NHWC -> NCHW
+        if name == 'emnist_letters':
+            x, y = x.transpose(-1, -2), y - 1       # EMNIST is stored transposed; letters are 1..26
         out[s] = (x.to(torch.uint8).contiguous(), y, {})
     return out
 
+# %% ../nbs/02_data.ipynb #96658e05
 def download_folder() -> Path:
     "Where `download=True` puts what it fetches (under the cache folder, never in the repository)."
     return core.cache_path('downloads')
 
-_TV_MARKERS = {'mnist': 'MNIST/raw', 'fashion_mnist': 'FashionMNIST/raw', 'kmnist': 'KMNIST/raw', 'emnist_letters': 'EMNIST/raw',
-               'cifar10': 'cifar-10-batches-py', 'cifar100': 'cifar-100-python', 'svhn': 'train_32x32.mat'}
+_TV_MARKERS = {'mnist': 'MNIST/raw', 'fashion_mnist': 'FashionMNIST/raw', 'kmnist': 'KMNIST/raw',
+               'emnist_letters': 'EMNIST/raw', 'cifar10': 'cifar-10-batches-py',
+               'cifar100': 'cifar-100-python', 'svhn': 'train_32x32.mat'}
 
 def _tv_present(name: str, folder: Path) -> bool:
-    "Whether torchvision's files for `name` are in `folder` (checked cheaply first: importing torchvision is slow)."
-    if name not in _TORCHVISION or not (folder/_TV_MARKERS[name]).exists(): return False
-    try: _tv_dataset(name, next(iter(card(name)['splits'])), folder, False); return True
-    except Exception: return False
+    "Whether torchvision's files for `name` are in `folder` (a marker file is checked first)."
+    if name not in _TORCHVISION or not (folder/_TV_MARKERS[name]).exists():
+        return False
+    try:
+        _tv_dataset(name, next(iter(card(name)['splits'])), folder, False)
+        return True
+    except Exception:
+        return False
 
 # %% ../nbs/02_data.ipynb #52a251c4
 def _obtain_hint(name: str) -> str:
+    "How to get dataset `name`: its card and source, a download call if any, and its stand-in."
     c = card(name)
     h = [f"see data_cards/{name}.md (source: {c['source']})"]
-    if name in _TORCHVISION: h.append(f"or call load({name!r}, download=True) on a machine with network access (torchvision.datasets.{_TORCHVISION[name]})")
-    elif any('url' in f for f in c['files']): h.append(f"or call load({name!r}, download=True) on a machine with network access")
-    if c.get('stand_in'): h.append(f"offline stand-in: {c['stand_in']}")
+    if name in _TORCHVISION:
+        h.append(f"or call load({name!r}, download=True) on a machine with network access "
+                 f"(torchvision.datasets.{_TORCHVISION[name]})")
+    elif any('url' in f for f in c['files']):
+        h.append(f"or call load({name!r}, download=True) on a machine with network access")
+    if c.get('stand_in'):
+        h.append(f"offline stand-in: {c['stand_in']}")
     return '; '.join(h)
 
+# %% ../nbs/02_data.ipynb #d5c22647
 def _download_urls(name: str, root=None) -> None:
-    "Fetch the card's files that are missing into the download folder, checking each against its sha256."
+    "Fetch the card's missing files into the download folder, checking each against its sha256."
     from torchvision.datasets.utils import download_url
     for f in card(name)['files']:
-        if find_file(f['path'], root) is not None: continue
+        if find_file(f['path'], root) is not None:
+            continue
         dest = download_folder()/f['path']
-        try: download_url(f['url'], str(dest.parent), filename=dest.name)
-        except Exception as e: raise RuntimeError(f"could not download {f['url']} ({e}); {_obtain_hint(name)}") from e
+        try:
+            download_url(f['url'], str(dest.parent), filename=dest.name)
+        except Exception as e:
+            raise RuntimeError(f"could not download {f['url']} ({e}); {_obtain_hint(name)}") from e
         if (got := sha256_file(dest)) != f['sha256']:
-            dest.unlink()                                   # never keep a file that does not match its card
-            raise ValueError(f"{f['url']} downloaded with sha256 {got}, but data_cards/{name}.md says {f['sha256']}: "
-                             f"the source has changed; {_obtain_hint(name)}")
+            dest.unlink()                  # never keep a file that does not match its card
+            raise ValueError(f"{f['url']} downloaded with sha256 {got}, but data_cards/{name}.md "
+                             f"says {f['sha256']}: the source has changed; {_obtain_hint(name)}")
 
+# %% ../nbs/02_data.ipynb #cb43cf06
+def _download(name: str, root=None):
+    "Fetch dataset `name` from its card's URLs or through torchvision; return its source."
+    c = card(name)
+    files = c['files']
+    if files and all('url' in f for f in files):
+        _download_urls(name, root)
+        return 'files', {f['path']: find_file(f['path'], root) for f in files}
+    if name in _TORCHVISION:
+        try:
+            _tv_dataset(name, next(iter(c['splits'])), download_folder(), True)
+        except Exception as e:
+            raise RuntimeError(f"could not download {name} through torchvision.datasets."
+                               f"{_TORCHVISION[name]} into {download_folder()} "
+                               f"({type(e).__name__}: {e}); {_obtain_hint(name)}") from e
+        return 'torchvision', download_folder()
+    raise RuntimeError(f"{name} has no automatic download; {_obtain_hint(name)}")
+
+# %% ../nbs/02_data.ipynb #f1b7e27f
 def _resolve(name: str, root=None, download: bool = False):
-    "('files', {stem: path}) or ('torchvision', folder) for dataset `name`; raises FileNotFoundError/RuntimeError."
+    "('files', {path: found path}) or ('torchvision', folder) for `name`, or a helpful error."
     c = card(name)
     if c['status'] == 'unavailable':
-        raise FileNotFoundError(f"{name} cannot be loaded by the workbook (not mirrored, no torchvision loader); {_obtain_hint(name)}")
+        raise FileNotFoundError(f"{name} cannot be loaded by the workbook (not mirrored, no "
+                                f"torchvision loader); {_obtain_hint(name)}")
     files = c['files']
     found = {f['path']: find_file(f['path'], root) for f in files}
-    if files and all(found.values()): return 'files', found
-    if _tv_present(name, download_folder()): return 'torchvision', download_folder()
+    if files and all(found.values()):
+        return 'files', found
+    if _tv_present(name, download_folder()):
+        return 'torchvision', download_folder()
     if download:
-        if files and all('url' in f for f in files):
-            _download_urls(name, root); return 'files', {f['path']: find_file(f['path'], root) for f in files}
-        if name in _TORCHVISION:
-            try: _tv_dataset(name, next(iter(c['splits'])), download_folder(), True)
-            except Exception as e:
-                raise RuntimeError(f"could not download {name} through torchvision.datasets.{_TORCHVISION[name]} "
-                                   f"into {download_folder()} ({type(e).__name__}: {e}); {_obtain_hint(name)}") from e
-            return 'torchvision', download_folder()
-        raise RuntimeError(f"{name} has no automatic download; {_obtain_hint(name)}")
+        return _download(name, root)
     missing = [p for p, v in found.items() if v is None]
     where = ', '.join(map(str, _file_roots(root)))
-    what = f"file {missing[0]}" + (f" (and {len(missing)-1} more)" if len(missing) > 1 else '') if missing else f"{name}'s files"
+    more = f" (and {len(missing)-1} more)" if len(missing) > 1 else ''
+    what = f"file {missing[0]}" + more if missing else f"{name}'s files"
     raise FileNotFoundError(f"{name}: {what} not found (looked in {where}); {_obtain_hint(name)}")
 
 # %% ../nbs/02_data.ipynb #a62bd86b
 def _cache_file(name: str, split: str, key: str) -> Path:
+    "The cache file of one split of dataset `name` decoded from the source with key `key`."
     return core.cache_path('data', f'{name}-{key}', f'{split}.pt')
 
 def _source_key(name: str, kind: str, where) -> str:
+    "A key naming the source (files by sha256, or torchvision's class) and the decoder's version."
     ident = [f['sha256'] for f in card(name)['files']] if kind == 'files' else _TORCHVISION[name]
     return core.hash_key(name, kind, ident, FORMAT_VERSION)
 
 def _decode(name: str, kind: str, where, download: bool) -> dict:
-    if kind == 'torchvision': return _decode_torchvision(name, where, download)
+    "Every split of `name`, from torchvision or from the card's files after checking their sha256."
+    if kind == 'torchvision':
+        return _decode_torchvision(name, where, download)
     for f in card(name)['files']:
         got = sha256_file(where[f['path']])
         if got != f['sha256']:
-            raise ValueError(f"{name}: {where[f['path']]} fails its integrity check: sha256 {got}, the card "
-                             f"data_cards/{name}.md says {f['sha256']}; the file is corrupted or truncated; copy it again ({_obtain_hint(name)})")
+            raise ValueError(f"{name}: {where[f['path']]} fails its integrity check: sha256 {got}, "
+                             f"the card data_cards/{name}.md says {f['sha256']}; the file is "
+                             f"corrupted or truncated; copy it again ({_obtain_hint(name)})")
     stems = {Path(p).name.split('.')[0]: v for p, v in where.items()}
     return _MIRROR_DECODERS[name](stems)
 
+# %% ../nbs/02_data.ipynb #3a4fb540
 def _decoded(name: str, split: str, root=None, download: bool = False):
     "(x, y, extra) of one split from the cache, decoding and caching every split on the first call."
     kind, where = _resolve(name, root, download)
     key = _source_key(name, kind, where)
     path = _cache_file(name, split, key)
     if path.is_file():
-        try:     # memory-mapped (max_n reads only what it needs); the sha256 is checked once per process
+        try:     # memory-mapped (max_n reads only what it needs); sha256 checked once per process
             d = core.load_cached(path, mmap=True)
             return d['x'], d['y'].clone(), d['extra']
-        except (core.CacheCorrupt, KeyError, TypeError) as e:   # a damaged cache file is rebuilt from the (checksummed) source
+        except (core.CacheCorrupt, KeyError, TypeError) as e:   # rebuilt from the checked source
             print(f"trustbook: {e}; decoding {name} again", file=sys.stderr)
     splits = _decode(name, kind, where, download)
-    if split not in splits: raise ValueError(f"{name} has no stored split {split!r}; it has {sorted(splits)}")
+    if split not in splits:
+        raise ValueError(f"{name} has no stored split {split!r}; it has {sorted(splits)}")
     for s, (x, y, extra) in splits.items():
         core.save_cached({'x': x, 'y': y, 'extra': extra}, _cache_file(name, s, key))
     return splits[split]
@@ -422,177 +590,260 @@ def _decoded(name: str, split: str, root=None, download: bool = False):
 FSDD_TEST_SPEAKER = 'theo'
 
 def _digits(split: str):
+    "scikit-learn's 8x8 digits, split once (stratified, `random_state=0`), as float32 in [0, 1]."
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
     d = load_digits()
-    xtr, xte, ytr, yte = train_test_split(d.images, d.target, test_size=0.25, random_state=0, stratify=d.target)
+    xtr, xte, ytr, yte = train_test_split(d.images, d.target, test_size=0.25, random_state=0,
+                                          stratify=d.target)
     x, y = (xtr, ytr) if split == 'train' else (xte, yte)
-    return torch.tensor(x/16.0, dtype=torch.float32).unsqueeze(1), torch.tensor(y, dtype=torch.int64)
+    images = torch.tensor(x/16.0, dtype=torch.float32).unsqueeze(1)
+    return images, torch.tensor(y, dtype=torch.int64)
 
 def _splits(name: str) -> list[str]:
+    "The split names `load` accepts for `name`: the card's, FSDD's speakers, and `val` if any."
     s = list(card(name)['splits'])
-    if name == 'fsdd': s += [f'speaker={p}' for p in card('fsdd')['speakers']]
-    if card(name).get('validation'): s.insert(s.index('train') + 1, 'val')
+    if name == 'fsdd':
+        s += [f'speaker={p}' for p in card('fsdd')['speakers']]
+    if card(name).get('validation'):
+        s.insert(s.index('train') + 1, 'val')
     return s
 
 def _validation_cut(x, y, split: str, n_val: int):
-    "Split the stored training set into `train` (all but the last `n_val`) and `val` (the last `n_val`)."
+    "Split a stored training set into `train` (all but the last `n_val` samples) and `val`."
     cut = len(x) - n_val
     return (x[:cut], y[:cut]) if split == 'train' else (x[cut:], y[cut:])
 
+# %% ../nbs/02_data.ipynb #f7fa3ccf
 def _fsdd(split: str, root, download):
+    "FSDD's int16 clips and labels of one of its derived splits (see above)."
     x, y, e = _decoded('fsdd', 'all', root, download)
     spk, idx = e['speaker'], e['index']
     test_spk = card('fsdd')['speakers'].index(FSDD_TEST_SPEAKER)
     mask = {'all': torch.ones_like(y, dtype=torch.bool), 'train': idx >= 5, 'test': idx < 5,
             'speaker_train': spk != test_spk, 'speaker_test': spk == test_spk}.get(split)
-    if mask is None: mask = spk == card('fsdd')['speakers'].index(split.split('=', 1)[1])
+    if mask is None:
+        mask = spk == card('fsdd')['speakers'].index(split.split('=', 1)[1])
     return x[mask], y[mask]
 
-def load(name: str, split: str | None = None, root=None, download: bool = False, max_n: int | None = None,
-         as_dataset: bool = False):
-    "Dataset `name`, split `split`, as float32 tensors `(x, y)` (or a `TensorDataset`); see the data cards."
-    c = card(name); splits = _splits(name)
-    split = split or ('train' if 'train' in splits else splits[0])
-    if split not in splits: raise ValueError(f"{name} has no split {split!r}; choose one of {splits}")
-    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1):
-        raise ValueError(f"max_n must be a positive int or None, got {max_n!r}")
-    if name == 'digits': x, y = _digits(split)
+def _stored(name: str, split: str, root, download, max_n):
+    "The first `max_n` samples of a decoded (cached) split, as float32 in [0, 1] or [-1, 1]."
+    c = card(name)
+    if name == 'fsdd':
+        x, y = _fsdd(split, root, download)
+    elif c.get('validation') and split in ('train', 'val'):
+        x, y, _ = _decoded(name, 'train', root, download)
+        x, y = _validation_cut(x, y, split, int(c['validation']))
     else:
-        if name == 'fsdd': x, y = _fsdd(split, root, download)
-        elif c.get('validation') and split in ('train', 'val'):
-            x, y, _ = _decoded(name, 'train', root, download)
-            x, y = _validation_cut(x, y, split, int(c['validation']))
-        else: x, y, _ = _decoded(name, split, root, download)
-        if max_n is not None: x, y = x[:max_n], y[:max_n]
-        x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float().div_(32768.0)
-    if max_n is not None and name == 'digits': x, y = x[:max_n], y[:max_n]
+        x, y, _ = _decoded(name, split, root, download)
+    if max_n is not None:
+        x, y = x[:max_n], y[:max_n]
+    x = x.float().div_(255.0) if x.dtype == torch.uint8 else x.float().div_(32768.0)
+    return x, y
+
+# %% ../nbs/02_data.ipynb #81d1f6a1
+def load(name: str, split: str | None = None, root=None, download: bool = False,
+         max_n: int | None = None, as_dataset: bool = False):
+    "Dataset `name`, split `split`, as float32 tensors `(x, y)` (or a `TensorDataset`)."
+    splits = _splits(name)
+    split = split or ('train' if 'train' in splits else splits[0])
+    if split not in splits:
+        raise ValueError(f"{name} has no split {split!r}; choose one of {splits}")
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer))
+                              or max_n < 1):
+        raise ValueError(f"max_n must be a positive int or None, got {max_n!r}")
+    if name == 'digits':
+        x, y = _digits(split)
+    else:
+        x, y = _stored(name, split, root, download, max_n)
+    if max_n is not None and name == 'digits':
+        x, y = x[:max_n], y[:max_n]
     return torch.utils.data.TensorDataset(x, y) if as_dataset else (x, y)
 
+# %% ../nbs/02_data.ipynb #977dedda
 def available(name: str, root=None) -> bool:
-    "Whether `load(name)` can work without the network (files present; checksums are checked at load time)."
+    "Whether `load(name)` works without the network (files present; checked at load time)."
     c = card(name)
-    if c['status'] == 'embedded': return True
-    if c['status'] == 'unavailable': return False
-    try: _resolve(name, root, download=False); return True
-    except (FileNotFoundError, RuntimeError): return False
+    if c['status'] == 'embedded':
+        return True
+    if c['status'] == 'unavailable':
+        return False
+    try:
+        _resolve(name, root, download=False)
+        return True
+    except (FileNotFoundError, RuntimeError):
+        return False
 
 # %% ../nbs/02_data.ipynb #bfe31a36
 @dataclass
 class HeldOut:
     "InD samples (labels renumbered 0..k-1) and held-out-class samples (original labels)."
-    x_in: torch.Tensor; y_in: torch.Tensor; x_out: torch.Tensor; y_out: torch.Tensor
-    in_classes: list[int]; out_classes: list[int]
-    def __iter__(self): return iter((self.x_in, self.y_in, self.x_out, self.y_out))
+    x_in: torch.Tensor
+    y_in: torch.Tensor
+    x_out: torch.Tensor
+    y_out: torch.Tensor
+    in_classes: list[int]
+    out_classes: list[int]
+
+    def __iter__(self):
+        return iter((self.x_in, self.y_in, self.x_out, self.y_out))
+
     def original(self, y_in: torch.Tensor) -> torch.Tensor:
         "Map renumbered InD labels back to the original labels."
         return torch.as_tensor(self.in_classes)[y_in]
 
+# %% ../nbs/02_data.ipynb #fa9d7b5a
 def held_out_split(x: torch.Tensor, y: torch.Tensor, classes) -> HeldOut:
-    "Split `(x, y)` into the classes not in `classes` (InD, renumbered) and those in `classes` (held out)."
-    y = core.check_labels(y, None, 'y', n=len(x))          # a -1 is refused, never remapped to the top class
-    out = sorted(set(core.check_labels(list(classes), None, 'classes').tolist())); present = sorted(set(y.tolist()))
-    if not out: raise ValueError("no classes to hold out")
-    if bad := [c for c in out if c not in present]: raise ValueError(f"classes {bad} do not occur in y (labels present: {present})")
+    "Split `(x, y)` into the classes not in `classes` (InD, renumbered) and those in it (held out)."
+    y = core.check_labels(y, None, 'y', n=len(x))          # a -1 is refused, never remapped
+    out = sorted(set(core.check_labels(list(classes), None, 'classes').tolist()))
+    present = sorted(set(y.tolist()))
+    if not out:
+        raise ValueError("no classes to hold out")
+    if bad := [c for c in out if c not in present]:
+        raise ValueError(f"classes {bad} do not occur in y (labels present: {present})")
     keep = [c for c in present if c not in out]
-    if not keep: raise ValueError("holding out every class leaves no in-distribution data")
-    m_out = torch.isin(y, torch.tensor(out)); remap = torch.full((max(present) + 1,), -1, dtype=torch.int64)
+    if not keep:
+        raise ValueError("holding out every class leaves no in-distribution data")
+    m_out = torch.isin(y, torch.tensor(out))
+    remap = torch.full((max(present) + 1,), -1, dtype=torch.int64)
     remap[torch.tensor(keep)] = torch.arange(len(keep))
     return HeldOut(x[~m_out], remap[y[~m_out]], x[m_out], y[m_out], keep, out)
 
 # %% ../nbs/02_data.ipynb #8f506383
 def _gen(seed) -> torch.Generator:
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    "A torch generator seeded with `seed`, a non-negative int."
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return torch.Generator().manual_seed(int(seed))
 
 def _check_batch(x, min_dim=3) -> torch.Tensor:
-    "`x` as a float batch under the input policy (`core.as_input`), with at least `min_dim` dimensions."
+    "`x` as a float batch under the input policy (`core.as_input`), with >= `min_dim` dimensions."
     if not torch.is_tensor(x) or x.dim() < min_dim:
-        raise ValueError(f"expected a tensor of shape (N, C, ...) with at least {min_dim} dimensions, got "
-                         f"{tuple(x.shape) if torch.is_tensor(x) else type(x).__name__}")
+        got = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
+        raise ValueError(f"expected a tensor of shape (N, C, ...) with at least {min_dim} "
+                         f"dimensions, got {got}")
     return core.as_input(x, 'x')
 
+# %% ../nbs/02_data.ipynb #aa0b0a13
 def pixel_shuffle(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
-    "Permute the positions (pixels or time steps) of every sample independently, the same way in every channel."
-    x = _check_batch(x); g = _gen(seed)
-    flat = x.flatten(2); n, c, m = flat.shape
+    "Permute the positions (pixels or time steps) of every sample, the same way in every channel."
+    x = _check_batch(x)
+    g = _gen(seed)
+    flat = x.flatten(2)
+    n, c, m = flat.shape
     perm = torch.argsort(torch.rand(n, m, generator=g), dim=1)
     return flat.gather(2, perm[:, None, :].expand(n, c, m)).reshape(x.shape)
 
+# %% ../nbs/02_data.ipynb #3ae9c784
 def patch_shuffle(x: torch.Tensor, patch: int = 4, seed: int = 0) -> torch.Tensor:
     "Permute the `patch` x `patch` tiles of every image independently."
-    _check_batch(x, 4); g = _gen(seed)
+    _check_batch(x, 4)
+    g = _gen(seed)
     n, c, h, w = x.shape
     if not isinstance(patch, int) or patch < 1 or h % patch or w % patch:
-        raise ValueError(f"patch must be a positive int dividing the image size {h}x{w}, got {patch!r}")
+        raise ValueError(f"patch must be a positive int dividing the image size {h}x{w}, "
+                         f"got {patch!r}")
     gh, gw = h // patch, w // patch
-    tiles = x.reshape(n, c, gh, patch, gw, patch).permute(0, 2, 4, 1, 3, 5).reshape(n, gh*gw, c, patch, patch)
+    tiles = x.reshape(n, c, gh, patch, gw, patch).permute(0, 2, 4, 1, 3, 5)
+    tiles = tiles.reshape(n, gh*gw, c, patch, patch)
     perm = torch.argsort(torch.rand(n, gh*gw, generator=g), dim=1)
     tiles = tiles[torch.arange(n)[:, None], perm]
     return tiles.reshape(n, gh, gw, c, patch, patch).permute(0, 3, 1, 4, 2, 5).reshape(x.shape)
 
+# %% ../nbs/02_data.ipynb #3e5ad595
 def gaussian_noise_like(x: torch.Tensor, seed: int = 0, n: int | None = None) -> torch.Tensor:
-    "`n` (default `len(x)`) samples of Gaussian noise with `x`'s per-channel mean and std, clipped to `x`'s range."
-    x = _check_batch(x); g = _gen(seed); n = len(x) if n is None else n
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1: raise ValueError(f"n must be a positive int, got {n!r}")
+    "`n` (default `len(x)`) noise samples with `x`'s per-channel mean and std, within its range."
+    x = _check_batch(x)
+    g = _gen(seed)
+    n = len(x) if n is None else n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
     dims = [0] + list(range(2, x.dim()))
     mu, sd = x.mean(dims, keepdim=True), x.std(dims, keepdim=True)
     z = torch.randn((n,) + tuple(x.shape[1:]), generator=g, dtype=x.dtype)
     return (mu + sd*z).clamp(float(x.min()), float(x.max()))
 
 # %% ../nbs/02_data.ipynb #b99fd96f
-def _fmt_size(b: int) -> str: return f'{b/1e6:7.1f} MB'
+def _fmt_size(b: int) -> str:
+    "A byte count in MB, right-aligned."
+    return f'{b/1e6:7.1f} MB'
 
 def data_list(root=None, out=None) -> list[dict]:
     "Rows of `trustbook data list` (also printed)."
     out = out or sys.stdout
-    if root is not None and not Path(root).is_dir(): raise ValueError(f"data root {root} is not a folder")
+    if root is not None and not Path(root).is_dir():
+        raise ValueError(f"data root {root} is not a folder")
     rows = []
     for name, c in cards().items():
         paths = [find_file(f['path'], root) for f in c['files']]
         size = sum(p.stat().st_size for p in paths if p is not None)
         rows.append(dict(name=name, status=c['status'], available=available(name, root), size=size,
                          splits=', '.join(f'{k} {v:,}' for k, v in c['splits'].items())))
-    print(f"data root: {Path(root) if root else config.data_root()}   cache: {core.cache_path('data')}", file=out)
+    print(f"data root: {Path(root) if root else config.data_root()}   "
+          f"cache: {core.cache_path('data')}", file=out)
     print(f"{'dataset':22s}{'status':12s}{'available':11s}{'files':>10s}  splits", file=out)
     for r in rows:
-        print(f"{r['name']:22s}{r['status']:12s}{'yes' if r['available'] else 'no':11s}{_fmt_size(r['size']) if r['size'] else '':>10s}  {r['splits']}", file=out)
+        avail = 'yes' if r['available'] else 'no'
+        size = _fmt_size(r['size']) if r['size'] else ''
+        print(f"{r['name']:22s}{r['status']:12s}{avail:11s}{size:>10s}  {r['splits']}", file=out)
     return rows
 
+# %% ../nbs/02_data.ipynb #f3fcb3bd
 def data_verify(names=(), root=None, out=None) -> int:
-    "Check files against the cards; print one line per dataset and per problem; return the number of problems."
+    "Check files against the cards, print a line per dataset and problem; the number of problems."
     out = out or sys.stdout
-    if root is not None and not Path(root).is_dir(): raise ValueError(f"data root {root} is not a folder")
+    if root is not None and not Path(root).is_dir():
+        raise ValueError(f"data root {root} is not a folder")
     explicit = bool(names)
     names = list(names) or [n for n, c in cards().items() if c['files']]
-    for n in names: card(n)                                  # unknown names fail before any hashing
+    for n in names:
+        card(n)                                  # unknown names fail before any hashing
     print(f"data root: {Path(root) if root else config.data_root()}", file=out)
     n_bad = 0
     for name in names:
         files = card(name)['files']
-        if not files: print(f"SKIP     {name}: no files to check (status: {card(name)['status']})", file=out); continue
+        if not files:
+            print(f"SKIP     {name}: no files to check (status: {card(name)['status']})", file=out)
+            continue
         if not explicit and not any(find_file(f['path'], root) for f in files):
-            print(f"ABSENT   {name}: none of its {len(files)} file(s) is under the root", file=out); continue
+            print(f"ABSENT   {name}: none of its {len(files)} file(s) is under the root", file=out)
+            continue
         problems = check_files(name, root, progress=True)
-        for p in problems: print(f"{p.split()[0]:8s} {name}: {p.split(' ', 1)[1]}", file=out)
-        if not problems: print(f"OK       {name}: {len(files)} file(s) match their sha256", file=out)
+        for p in problems:
+            print(f"{p.split()[0]:8s} {name}: {p.split(' ', 1)[1]}", file=out)
+        if not problems:
+            print(f"OK       {name}: {len(files)} file(s) match their sha256", file=out)
         n_bad += len(problems)
     return n_bad
 
+# %% ../nbs/02_data.ipynb #d8627d2a
 def data_main(argv: list[str] | None = None) -> int:
-    "`trustbook data list [--root DIR]` and `trustbook data verify [NAME ...] [--root DIR]`; returns the exit code."
-    p = argparse.ArgumentParser(prog='trustbook data', description='List the datasets and verify their files against the data cards.')
+    "`trustbook data list [--root DIR]` and `trustbook data verify [NAME ...] [--root DIR]`."
+    import argparse
+    p = argparse.ArgumentParser(prog='trustbook data', description='List the datasets and verify '
+                                'their files against the data cards.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    pl = sub.add_parser('list', help='each dataset, its status, whether it is available under the data root, its size')
+    pl = sub.add_parser(
+        'list', help='each dataset, its status, whether it is available under the data root, '
+                     'its size')
     pl.add_argument('--root', help='data root (default: settings.ini / TRUSTBOOK_DATA)')
-    pv = sub.add_parser('verify', help="check every file's sha256 against its card; exit 1 naming each mismatch")
-    pv.add_argument('names', nargs='*', metavar='NAME', help='datasets to check (default: every dataset present)')
+    pv = sub.add_parser(
+        'verify', help="check every file's sha256 against its card; exit 1 naming each mismatch")
+    pv.add_argument('names', nargs='*', metavar='NAME',
+                    help='datasets to check (default: every dataset present)')
     pv.add_argument('--root', help='data root (default: settings.ini / TRUSTBOOK_DATA)')
-    try: a = p.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as e: return int(e.code or 0)
     try:
-        if a.cmd == 'list': data_list(a.root); return 0
+        a = p.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        if a.cmd == 'list':
+            data_list(a.root)
+            return 0
         n_bad = data_verify(a.names, a.root)
-    except ValueError as e: print(f"trustbook data: {e}", file=sys.stderr); return 2
+    except ValueError as e:
+        print(f"trustbook data: {e}", file=sys.stderr)
+        return 2
     print(f"{n_bad} problem(s) found" if n_bad else "all files verified")
     return 1 if n_bad else 0

@@ -6,16 +6,18 @@ Docs: https://trustbook.github.io/trustbook/docs.html.md"""
 
 # %% ../nbs/91_docs.ipynb #37aff4af
 from __future__ import annotations
-import argparse, base64, contextlib, datetime as _dt, functools, html, http.server, json, os, re, shutil, subprocess
-import sys, tempfile, threading, time, urllib.request, warnings
+import argparse, ast, base64, contextlib, datetime as _dt, functools, hashlib, html, http.server, json, os, re
+import shutil, subprocess, sys, tempfile, threading, time, urllib.request, warnings
 from pathlib import Path
 
 from . import config
 
 # %% auto #0
-__all__ = ['PARTS', 'FIRST', 'TEMPLATE', 'CSS', 'CHROMIUM_FLAGS', 'page_part', 'course_pages', 'executed_copy',
-           'process_notebook', 'mathjax_dir', 'copy_mathjax', 'render_html', 'toc_markdown', 'figures_page',
-           'build_site', 'ensure_chromium', 'serve', 'CDP', 'check_site', 'docs_main']
+__all__ = ['PARTS', 'FIRST', 'TEMPLATE', 'CSS', 'CHROMIUM_FLAGS', 'page_part', 'course_pages', 'executed_copy', 'class_methods',
+           'assigned_methods', 'method_doc_cells', 'execute_notebook', 'library_key', 'executed_library_copy',
+           'process_notebook', 'quarto_links', 'drop_progress', 'merge_parameters', 'clean_outputs', 'mathjax_dir',
+           'copy_mathjax', 'render_html', 'toc_markdown', 'figures_page', 'figure_gallery', 'build_site',
+           'ensure_chromium', 'serve', 'CDP', 'check_site', 'docs_main']
 
 # %% ../nbs/91_docs.ipynb #92fa9e9a
 PARTS = [('foundations', 'Foundations: settings, the detector protocol, metrics, data, models'),
@@ -25,119 +27,410 @@ PARTS = [('foundations', 'Foundations: settings, the detector protocol, metrics,
          ('counterfeits', 'Paper 3: confidently classified counterfeits'),
          ('tooling', 'Tooling: the command line, batch regeneration, this site'),
          ('other', 'Other notebooks')]
-_DIGIT_PART = {'0': 'foundations', '1': 'baselines', '2': 'trust_lapse', '3': 'macs', '4': 'counterfeits', '9': 'tooling'}
+_DIGIT_PART = {'0': 'foundations', '1': 'baselines', '2': 'trust_lapse', '3': 'macs', '4': 'counterfeits',
+               '9': 'tooling'}
 FIRST = ['00a_config']
 
 def page_part(stem: str) -> str:
     "The course part a notebook belongs to, from its number."
-    if stem == '09_cli': return 'tooling'
+    if stem == '09_cli':
+        return 'tooling'
     m = re.match(r'(\d)', stem)
     return _DIGIT_PART.get(m.group(1), 'other') if m else 'other'
 
+# %% ../nbs/91_docs.ipynb #2e2b86be
 def course_pages(root=None) -> list[dict]:
     "Every notebook page in reading order: part, stem, kind ('library' or 'experiment'), source and HTML path."
-    root = Path(root or config.project_root()); nbs = root/'nbs'
+    root = Path(root or config.project_root())
+    nbs = root/'nbs'
     skip = lambda p: any(s.startswith(('_', '.')) for s in p.relative_to(nbs).parts)
     lib = [p for p in sorted(nbs.glob('*.ipynb')) if not skip(p) and p.stem != 'index']
     exp = [p for p in sorted((nbs/'experiments').glob('*.ipynb')) if not skip(p)]
-    pages = [dict(stem=p.stem, kind='library', src=p, html=f'{p.stem}.html') for p in lib] + \
-            [dict(stem=p.stem, kind='experiment', src=p, html=f'experiments/{p.stem}.html') for p in exp]
+    pages = [dict(stem=p.stem, kind='library', src=p, html=f'{p.stem}.html') for p in lib]
+    pages += [dict(stem=p.stem, kind='experiment', src=p, html=f'experiments/{p.stem}.html') for p in exp]
     order = [k for k, _ in PARTS]
-    for pg in pages: pg['part'] = page_part(pg['stem'])
+    for page in pages:
+        page['part'] = page_part(page['stem'])
     key = lambda pg: (order.index(pg['part']), pg['kind'] == 'experiment', pg['stem'] not in FIRST, pg['stem'])
     return sorted(pages, key=key)
 
 # %% ../nbs/91_docs.ipynb #f586f1ef
 def executed_copy(nb: str | os.PathLike, figures=None, runs=None) -> Path | None:
     "The executed copy of the last successful `trustbook regen` run of experiment notebook `nb`, or `None`."
-    nb = Path(nb); figures = config.figures_dir(figures); runs = config.runs_dir(runs)
-    for st in [figures/'.regen'/f'{nb.stem}.json', *sorted(figures.glob(f'*/.regen/{nb.stem}.json'))]:   # per profile
+    nb = Path(nb)
+    figures = config.figures_dir(figures)
+    runs = config.runs_dir(runs)
+    for stamp in [figures/'.regen'/f'{nb.stem}.json', *sorted(figures.glob(f'*/.regen/{nb.stem}.json'))]:
         with contextlib.suppress(ValueError, OSError):
-            s = json.loads(st.read_text())
-            if s.get('status') == 'done' and s.get('executed') and Path(s['executed']).is_file(): return Path(s['executed'])
+            s = json.loads(stamp.read_text())
+            if s.get('status') == 'done' and s.get('executed') and Path(s['executed']).is_file():
+                return Path(s['executed'])
     for d in sorted((p for p in runs.iterdir() if p.is_dir()), reverse=True):
         with contextlib.suppress(ValueError, OSError):
             recs = json.loads((d/'run.json').read_text())['records']
-            if any(Path(r['notebook']).name == nb.name and r['status'] == 'done' for r in recs) and (d/nb.name).is_file():
+            done = any(Path(r['notebook']).name == nb.name and r['status'] == 'done' for r in recs)
+            if done and (d/nb.name).is_file():
                 return d/nb.name
     return None
+
+# %% ../nbs/91_docs.ipynb #0c6ec5f3
+def class_methods(source: str) -> dict[str, list[str]]:
+    "Each public class defined in the code `source`, with the public methods (and `__call__`) its body defines."
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    out = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name.startswith('_'):
+            continue
+        defs = [n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        public = [n for n in defs if not n.startswith('_') or n == '__call__']
+        out[node.name] = list(dict.fromkeys(public))   # a property's getter and setter share a name
+    return out
+
+# %% ../nbs/91_docs.ipynb #41a1168f
+def assigned_methods(source: str) -> list[str]:
+    "Each public `Class.name` that a top-level assignment of the code `source` sets."
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    targets = [t for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+    flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+    return [f'{e.value.id}.{e.attr}' for e in flat
+            if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and not e.attr.startswith('_')]
+
+# %% ../nbs/91_docs.ipynb #4b8a48fa
+_SHOWN = re.compile(r'show_doc\(\s*([\w.]+)')
+_CARD = re.compile(r'^show_doc\(\s*([A-Za-z_]\w*\.\w+)\s*\)$')
+
+def _cards(nb) -> list[tuple[int, str]]:
+    "Index and documented name of every `show_doc` cell of `nb`."
+    return [(i, m) for i, c in enumerate(nb.cells) if c.cell_type == 'code' for m in _SHOWN.findall(c.source)]
+
+def _insert_cards(nb, at: int, names: list[str], shown: set) -> int:
+    "Insert a card for each of `names` not in `shown` after cell `at`; the number inserted."
+    from fastcore.nbio import mk_cell
+    card = lambda n: f"show_doc({n}, name='{n}')" if '.' in n else f'show_doc({n})'
+    new = [mk_cell(card(n)) for n in names if n not in shown]
+    nb.cells[at + 1:at + 1] = new
+    shown.update(names)
+    return len(new)
+
+# %% ../nbs/91_docs.ipynb #be8fc611
+def _dedupe_and_name(nb):
+    "Drop the cards nbdev added twice, and give each method's card its full name as heading."
+    seen, keep = set(), []
+    explicit = {m for c in nb.cells if c.cell_type == 'code' and not c.get('has_sd')
+                for m in _SHOWN.findall(c.source)}
+    for c in nb.cells:
+        names = _SHOWN.findall(c.source) if c.cell_type == 'code' else []
+        if c.get('has_sd') and names and (names[0] in seen or names[0] in explicit):
+            continue
+        seen.update(names)
+        # a decorated method (`@patch` over `@torch.no_grad()`) would be headed by its bare name
+        if c.cell_type == 'code' and (m := _CARD.match(c.source.strip())):
+            c.source = f"show_doc({m.group(1)}, name='{m.group(1)}')"
+        keep.append(c)
+    nb.cells = keep
+
+# %% ../nbs/91_docs.ipynb #572f4c91
+def method_doc_cells(nb) -> int:
+    "Add a `show_doc(Class.method)` card for every undocumented method of each class an exported cell defines."
+    from nbdev.processors import _want_doc
+    _dedupe_and_name(nb)
+    shown = {name for _, name in _cards(nb)}
+    added = 0
+    for cell in [c for c in nb.cells if c.cell_type == 'code' and _want_doc(c)]:
+        for cls, methods in class_methods(cell.source).items():   # after the class's card
+            card = next((i for i, name in _cards(nb) if name == cls), None)
+            if card is not None:
+                added += _insert_cards(nb, card, [f'{cls}.{m}' for m in methods], shown)
+        assigned = assigned_methods(cell.source)   # after the cell that attaches them, and its cards
+        at = nb.cells.index(cell)
+        while at + 1 < len(nb.cells) and _SHOWN.match(nb.cells[at + 1].source.strip()):
+            at += 1
+        if assigned:
+            added += _insert_cards(nb, at, assigned, shown)
+    return added
+
+# %% ../nbs/91_docs.ipynb #fefcc5aa
+def execute_notebook(src: str | os.PathLike, dst: str | os.PathLike, cell_timeout: int | None = None):
+    "Run notebook `src` as `nbdev-test` does, with every documentation card, writing the executed copy to `dst`."
+    from execnb.shell import CaptureShell
+    from fastcore.nbio import write_nb
+    from nbdev.config import get_config
+    from nbdev.process import NBProcessor
+    from nbdev.processors import add_show_docs
+    from nbdev.test import _skip_cell
+    src, dst = Path(src).resolve(), Path(dst)
+    nb = NBProcessor(src, procs=[add_show_docs], rm_directives=False, process=True).nb
+    method_doc_cells(nb)
+    skip = _skip_cell(nb, str(get_config().get('tst_flags', '')).split())
+    shell = CaptureShell(src)
+    shell.run_cell('from nbdev.showdoc import show_doc')
+    # a card whose parameters' comments cannot be read (no source file) is still a card: no warning on the page
+    shell.run_cell("import warnings; warnings.filterwarnings('ignore', message='docments unavailable')")
+    with contextlib.chdir(src.parent):
+        try:
+            shell.run_all(nb, exc_stop=True, preproc=skip, postproc=lambda cell: write_nb(nb, dst),
+                          cell_timeout=cell_timeout)
+        finally:
+            write_nb(nb, dst)
+
+# %% ../nbs/91_docs.ipynb #5cd4b29e
+_EXECUTION = 2   # bumped when `execute_notebook` changes what an executed copy holds
+
+def library_key(src: str | os.PathLike, root=None) -> str:
+    "A hash of library notebook `src`'s cells, the package modules it runs, and the project's `settings.ini`."
+    from trustbook.regen import code_digest, notebook_digest, notebook_modules
+    root = Path(root or config.project_root())
+    settings = root/'settings.ini'
+    parts = [str(_EXECUTION), notebook_digest(src), code_digest(modules=notebook_modules(src)),
+             settings.read_text() if settings.is_file() else '']
+    return hashlib.sha256('\0'.join(parts).encode()).hexdigest()[:16]
+
+# %% ../nbs/91_docs.ipynb #5cb22c74
+_EXECUTE = 'import sys; from trustbook.docs import execute_notebook; execute_notebook(sys.argv[1], sys.argv[2])'
+
+def _execution_env(tmp: str) -> dict:
+    env = {**os.environ, 'PYTHONHASHSEED': '0', 'IN_TEST': '1',
+           'TRUSTBOOK_FIGURES': f'{tmp}/figures', 'TRUSTBOOK_RUNS': f'{tmp}/runs'}
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        env[var] = os.environ.get(var, '1')
+    env.pop('MPLBACKEND', None)   # matplotlib's inline backend, so figures become image outputs
+    return env
+
+def _why(stderr: str) -> str:
+    lines = [l.strip() for l in stderr.splitlines() if l.strip()]
+    return lines[-1][:200] if lines else 'no error message'
+
+# %% ../nbs/91_docs.ipynb #853039cc
+def executed_library_copy(src, root=None, cache=None, timeout: float = 1200) -> tuple[Path, str | None]:
+    "The executed copy of library notebook `src` (cached under `cache`), and a warning when it did not run through."
+    root, src = Path(root or config.project_root()), Path(src)
+    folder = config.cache_dir(cache)/'docs'
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder/f'{src.stem}-{library_key(src, root)}.ipynb'
+    if dst.is_file():
+        return dst, None
+    partial = dst.with_name(f'{dst.stem}.{os.getpid()}.partial.ipynb')   # two builds at once do not collide
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            run = subprocess.run([sys.executable, '-c', _EXECUTE, str(src), str(partial)], cwd=_nbdev_dir(root),
+                                 env=_execution_env(tmp), capture_output=True, text=True, timeout=timeout)
+            why = None if run.returncode == 0 else _why(run.stderr)
+        except subprocess.TimeoutExpired:
+            why = f'timed out after {timeout:.0f}s'
+    if why is None:
+        partial.replace(dst)
+        return dst, None
+    shown = partial if partial.is_file() else src
+    return shown, f'{src.name}: execution failed ({why}); the page shows the outputs up to the failing cell'
 
 # %% ../nbs/91_docs.ipynb #0d058dd9
 def _nbdev_dir(root: Path) -> Path:
     "A folder whose pyproject.toml configures nbdev: the project's, else the one trustbook was installed from."
     for d in (root, Path(config.__file__).resolve().parents[1]):
-        if (d/'pyproject.toml').is_file() and '[tool.nbdev]' in (d/'pyproject.toml').read_text(): return d
+        if (d/'pyproject.toml').is_file() and '[tool.nbdev]' in (d/'pyproject.toml').read_text():
+            return d
     raise FileNotFoundError(f"no pyproject.toml with a [tool.nbdev] table in {root}")
 
 def _title(nb) -> tuple[str, str]:
     "Title (first `# ` heading) and summary (first `> ` line) of a notebook's first markdown cell."
     for c in nb.cells:
-        if c.cell_type != 'markdown': continue
-        t = re.search(r'^#\s+(.+)$', c.source, re.M); d = re.search(r'^>.*(?:\n>.*)*', c.source, re.M)
-        return (t.group(1).strip() if t else ''), (' '.join(l.lstrip('>').strip() for l in d.group(0).splitlines()) if d else '')
+        if c.cell_type != 'markdown':
+            continue
+        t = re.search(r'^#\s+(.+)$', c.source, re.M)
+        d = re.search(r'^>.*(?:\n>.*)*', c.source, re.M)
+        summary = ' '.join(l.lstrip('>').strip() for l in d.group(0).splitlines()) if d else ''
+        return (t.group(1).strip() if t else ''), summary
     return '', ''
 
+# %% ../nbs/91_docs.ipynb #41979fb5
 _DIRECTIVE = re.compile(r'^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
 
 def _quarto_directives(c):
     "Apply the cell options nbdev leaves for Quarto (`#| include/echo/output: false`) and drop the `#|` lines."
-    if c.get('cell_type') != 'code': return c
-    lines = c.get('source', '').splitlines(); opts = {}
+    if c.get('cell_type') != 'code':
+        return c
+    lines = c.get('source', '').splitlines()
+    opts = {}
     while lines and lines[0].startswith('#|'):
-        if (m := _DIRECTIVE.match(lines.pop(0))): opts[m.group(1)] = m.group(2).lower()
-    if opts.get('include') == 'false': return None
+        if (m := _DIRECTIVE.match(lines.pop(0))):
+            opts[m.group(1)] = m.group(2).lower()
+    if opts.get('include') == 'false':
+        return None
     c['source'] = '\n'.join(lines)
     tags = c.setdefault('metadata', {}).setdefault('tags', [])
-    if opts.get('echo') == 'false': tags.append('tb_remove_input')
-    if opts.get('output') == 'false': tags.append('tb_remove_output')
+    if opts.get('echo') == 'false':
+        tags.append('tb_remove_input')
+    if opts.get('output') == 'false':
+        tags.append('tb_remove_output')
     return c
 
-@contextlib.contextmanager
-def _in_dir(d):
-    old = os.getcwd(); os.chdir(d)
-    try: yield
-    finally: os.chdir(old)
+# %% ../nbs/91_docs.ipynb #c0a61055
+def _processors(executed: bool, show_doc: bool):
+    "nbdev's `FilterDefaults`, with the method cards added, or without the show_doc steps where they are not wanted."
+    from nbdev.processors import FilterDefaults, Processor, add_show_docs, exec_show_docs
+    class MethodDocs(Processor):
+        def begin(self): method_doc_cells(self.nb)
+    class Procs(FilterDefaults):
+        def base_procs(self):
+            out = []
+            for proc in super().base_procs():
+                if proc in (add_show_docs, exec_show_docs) and (executed or not show_doc):
+                    continue
+                out.append(proc)
+                if proc is add_show_docs:
+                    out.append(MethodDocs)
+            return out
+    return Procs()
 
-def process_notebook(src: str | os.PathLike, root=None, show_doc: bool = True):
-    "nbdev-process notebook `src` for rendering; returns `(nb, title, summary, warning)`."
-    import nbformat
+# %% ../nbs/91_docs.ipynb #75c6b9c6
+def _nbdev_process(src: Path, root: Path, executed: bool, show_doc: bool):
+    "nbdev's processing of `src`, and a warning when its show_doc execution failed (then done without show_doc)."
     from fastcore.nbio import read_nb
-    from nbdev.processors import FilterDefaults, exec_show_docs, add_show_docs
-    root = Path(root or config.project_root()); src = Path(src)
-    title, summary = _title(nbformat.read(str(src), as_version=4))
-    class _NoExec(FilterDefaults):
-        def base_procs(self): return [p for p in super().base_procs() if p not in (exec_show_docs, add_show_docs)]
-    warning = None
-    old = os.environ.get('IN_TEST'); os.environ['IN_TEST'] = '1'
+    old = os.environ.get('IN_TEST')
+    os.environ['IN_TEST'] = '1'
     try:
-        with _in_dir(_nbdev_dir(root)), warnings.catch_warnings():
+        with contextlib.chdir(_nbdev_dir(root)), warnings.catch_warnings():
             warnings.simplefilter('ignore')
             nb = read_nb(src)
-            try: (FilterDefaults() if show_doc else _NoExec())(nb)
-            except Exception as e:  # nbdev could not execute the notebook's import/export cells
+            try:
+                _processors(executed, show_doc)(nb)
+                return nb, None
+            except Exception as e:   # nbdev could not execute the notebook's import/export cells
                 lines = [l for l in str(e).splitlines() if l.strip()]
                 why = lines[0][:120] + (f' ... {lines[-1][:160]}' if len(lines) > 1 else '')
-                warning = f"{src.name}: nbdev's show_doc execution failed ({why}); rendered without show_doc"
-                nb = read_nb(src); _NoExec()(nb)
+                nb = read_nb(src)
+                _processors(executed, False)(nb)
+                return nb, f"{src.name}: nbdev's show_doc execution failed ({why}); rendered without show_doc"
     finally:
-        if old is None: os.environ.pop('IN_TEST', None)
-        else: os.environ['IN_TEST'] = old
+        if old is None:
+            os.environ.pop('IN_TEST', None)
+        else:
+            os.environ['IN_TEST'] = old
+
+# %% ../nbs/91_docs.ipynb #2999e2a1
+def process_notebook(src: str | os.PathLike, root=None, show_doc: bool = True, executed: bool = False):
+    "nbdev-process notebook `src` for rendering; returns `(nb, title, summary, warning)`."
+    import nbformat
     from fastcore.nbio import nb2str
     from nbformat.v4.rwbase import rejoin_lines
-    nbd = rejoin_lines(nbformat.from_dict(json.loads(nb2str(nb))))  # fastcore's notebook object -> plain JSON with joined sources
+    from nbformat.validator import normalize
+    root, src = Path(root or config.project_root()), Path(src)
+    title, summary = _title(nbformat.read(str(src), as_version=4))
+    nb, warning = _nbdev_process(src, root, executed, show_doc)
+    nbd = rejoin_lines(nbformat.from_dict(json.loads(nb2str(nb))))   # fastcore's notebook -> plain JSON
     cells = []
     for c in nbd['cells']:
-        c.pop('has_sd', None); c.pop('idx_', None); c.get('metadata', {}).pop('execution', None)
-        if c['cell_type'] == 'raw' and c.get('source', '').lstrip().startswith('---'):  # nbdev's front matter
+        for key in ('has_sd', 'idx_'):
+            c.pop(key, None)
+        c.get('metadata', {}).pop('execution', None)
+        if c['cell_type'] == 'raw' and c.get('source', '').lstrip().startswith('---'):   # nbdev's front matter
             c = nbformat.v4.new_markdown_cell(f'# {title}' + (f'\n\n> {summary}' if summary else ''))
         cells.append(c)
     nbd['cells'] = [c for c in map(_quarto_directives, cells) if c is not None]
     nbd['metadata'].pop('execution', None)
-    from nbformat.validator import normalize
     _, nbd = normalize(nbd, strip_invalid_metadata=True)
     nb = nbformat.from_dict(nbd)
     nbformat.validate(nb)
     return nb, title or src.stem, summary, warning
+
+# %% ../nbs/91_docs.ipynb #545afc02
+_ATTR_LINK = re.compile(r'\[([^\]\n]+)\]\(([^)\s]+)\)\{([^}\n]*)\}')
+
+def quarto_links(markdown: str) -> str:
+    "Markdown with Quarto's attribute links (`[text](url){target=\"_blank\"}`) made plain links or HTML blocks."
+    def link(m):
+        url = re.sub(r'#LNone$', '', m.group(2))
+        line_start = m.start() == 0 or markdown[m.start() - 1] == '\n'
+        line_end = m.end() == len(markdown) or markdown[m.end()] == '\n'
+        if line_start and line_end:   # a line of its own (a card's source link): an HTML block, floated right
+            return f'<div class="tb-source"><a href="{html.escape(url)}" target="_blank">{m.group(1)}</a></div>'
+        return f'[{m.group(1)}]({url})'
+    return _ATTR_LINK.sub(link, markdown)
+
+# %% ../nbs/91_docs.ipynb #8fb751fd
+_BAR = re.compile(r'\[(\d+:)?\d\d:\d\d(<|, )[^\]]*\]\s*$')
+_NOIPYW = ('IProgress not found', 'from .autonotebook import tqdm as notebook_tqdm')
+
+def drop_progress(text: str) -> str:
+    "Stderr text `text` without tqdm's progress bars and its `IProgress not found` warning."
+    keep = [l for l in re.split(r'\r\n|\r|\n', text)
+            if not _BAR.search(l) and not any(s in l for s in _NOIPYW)]
+    return '\n'.join(keep).strip('\n') + ('\n' if keep and text.endswith('\n') else '')
+
+# %% ../nbs/91_docs.ipynb #32d16753
+def _assignments(source: str) -> dict[str, str]:
+    "Each simple `name = value` of `source`, as source text of the value."
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    return {t.id: ast.unparse(n.value) for n in tree.body if isinstance(n, ast.Assign)
+            for t in n.targets if isinstance(t, ast.Name)}
+
+def _value(expr: str):
+    try:
+        return ('literal', ast.literal_eval(expr))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return ('expression', expr)
+
+# %% ../nbs/91_docs.ipynb #3c9a49fd
+_INJECTED = '# Parameters of this run (trustbook regen), where they differ from the defaults above'
+
+def merge_parameters(cells: list) -> list:
+    "`cells` with papermill's injected-parameters cell reduced to the values that differ from the defaults."
+    tags = lambda c: c.get('metadata', {}).get('tags', [])
+    params = next((c for c in cells if 'parameters' in tags(c)), None)
+    defaults = _assignments(params['source']) if params else {}
+    out = []
+    for c in cells:
+        if 'injected-parameters' in tags(c):
+            run = _assignments(c['source'])
+            changed = [f'{k} = {v}' for k, v in run.items() if k not in defaults or _value(v) != _value(defaults[k])]
+            if not changed:
+                continue
+            c['source'] = '\n'.join([_INJECTED, *changed])
+        out.append(c)
+    return out
+
+# %% ../nbs/91_docs.ipynb #a50c867c
+def _literal_headings(markdown: str) -> str:
+    "Markdown with the underscores of its headings escaped, so `A.__call__` is not read as bold."
+    heading = lambda m: m.group(1) + re.sub(r'(?<!\\)_', r'\\_', m.group(2))
+    return re.sub(r'^(#{1,6} )(.*)$', heading, markdown, flags=re.M)
+
+# %% ../nbs/91_docs.ipynb #0b717616
+def _stderr_box(text: str):
+    "A display output showing stderr `text` in a box labelled stderr (not Jupyter's red stderr block)."
+    import nbformat
+    box = f'<pre class="tb-stderr" title="printed on stderr">{html.escape(text)}</pre>'
+    return nbformat.v4.new_output('display_data', data={'text/html': box, 'text/plain': text})
+
+# %% ../nbs/91_docs.ipynb #ed9d846b
+def clean_outputs(nb):
+    "`nb` with Quarto links made HTML, tqdm's output dropped, other stderr boxed and papermill's parameters merged."
+    nb.cells = merge_parameters(nb.cells)
+    for c in nb.cells:
+        if c.cell_type == 'markdown':
+            c.source = quarto_links(c.source)
+        outs = []
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
+                text = drop_progress(o.get('text', ''))
+                if not text.strip():
+                    continue
+                o = _stderr_box(text)
+            if 'text/markdown' in o.get('data', {}):
+                o['data']['text/markdown'] = _literal_headings(quarto_links(o['data']['text/markdown']))
+            outs.append(o)
+        if c.cell_type == 'code':
+            c.outputs = outs
+    return nb
 
 # %% ../nbs/91_docs.ipynb #d60f2286
 TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -159,14 +452,22 @@ window.MathJax = {
 {%- block body_header -%}{{ super() }}{{ resources.tb_nav }}{%- endblock body_header -%}
 {% block body_footer %}{{ resources.tb_nav }}{{ super() }}{% endblock body_footer %}
 """
+
+# %% ../nbs/91_docs.ipynb #ff0d04e4
 CSS = """
-nav.tb-nav { font-family: sans-serif; font-size: 14px; padding: 8px 16px; background: #f3f5f8; border-bottom: 1px solid #dde;
-             display: flex; gap: 18px; align-items: center; }
+nav.tb-nav { font-family: sans-serif; font-size: 14px; padding: 8px 16px; background: #f3f5f8;
+             border-bottom: 1px solid #dde; display: flex; gap: 18px; align-items: center; }
 nav.tb-nav a { text-decoration: none; color: #1a55a0; }
 nav.tb-nav .tb-part { color: #666; margin-left: auto; }
 main { max-width: 1100px; margin: 0 auto; }
-.tb-figures img { max-width: 520px; border: 1px solid #ddd; }
-.tb-figures td, .tb-figures th { vertical-align: top; text-align: left; padding: 6px; border-bottom: 1px solid #eee; font-size: 14px; }
+.tb-figures img, .tb-gallery img { max-width: 520px; border: 1px solid #ddd; }
+.tb-figures td, .tb-figures th { vertical-align: top; text-align: left; padding: 6px; border-bottom: 1px solid #eee;
+                                 font-size: 14px; }
+.tb-source { float: right; font-size: smaller; }
+.tb-stderr { background: #f7f6f0; border-left: 3px solid #c9b458; padding: 4px 8px; font-size: 12px; }
+.tb-stderr::before { content: 'stderr'; display: block; color: #998; font-size: 11px; }
+.tb-failed { border-left: 4px solid #c33; padding: 4px 12px; background: #fdf3f3; }
+.celltag_tb_remove_input .jp-OutputPrompt { visibility: hidden; }
 .tb-toc li { margin: 3px 0; } .tb-toc .tb-sum { color: #555; } .tb-toc .tb-src { color: #888; font-size: 12px; }
 """
 
@@ -180,39 +481,59 @@ def _exporter(**kw):
                                                   remove_all_outputs_tags={'tb_remove_output'}), enabled=True)
     return e
 
+# %% ../nbs/91_docs.ipynb #6bb7adfe
 def _nav(prefix: str, prev: dict | None, nxt: dict | None, part: str = '') -> str:
-    a = lambda pg, lab: f'<a href="{prefix}{pg["html"]}">{lab}: {html.escape(pg["title"])}</a>' if pg else ''
-    return (f'<nav class="tb-nav"><a href="{prefix}index.html">trustbook</a><a href="{prefix}figures.html">figures</a>'
-            f'{a(prev, "previous")}{a(nxt, "next")}<span class="tb-part">{html.escape(part)}</span></nav>')
+    def a(pg, label):
+        return f'<a href="{prefix}{pg["html"]}">{label}: {html.escape(pg["title"])}</a>' if pg else ''
+    return (f'<nav class="tb-nav"><a href="{prefix}index.html">trustbook</a>'
+            f'<a href="{prefix}figures.html">figures</a>{a(prev, "previous")}{a(nxt, "next")}'
+            f'<span class="tb-part">{html.escape(part)}</span></nav>')
 
 def mathjax_dir() -> Path | None:
     "MathJax 3's browser build as shipped by `django-static-mathjax` (a data-only package), or `None` when absent."
-    try: import mathjax
-    except ImportError: return None
+    try:
+        import mathjax
+    except ImportError:
+        return None
     d = Path(mathjax.__file__).parent/'static'/'mathjax'/'es5'
     return d if (d/'tex-svg.js').is_file() else None
 
+# %% ../nbs/91_docs.ipynb #ca84756e
 def copy_mathjax(site: Path) -> bool:
     "Copy the parts of MathJax the pages use (TeX input, SVG output, its lazily loaded extensions) into the site."
     src = mathjax_dir()
-    if src is None: return False
-    dst = site/'_static'/'mathjax'; dst.mkdir(parents=True, exist_ok=True)
+    if src is None:
+        return False
+    dst = site/'_static'/'mathjax'
+    dst.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src/'tex-svg.js', dst/'tex-svg.js')
     for sub in ('input', 'ui', 'a11y', 'adaptors'):
-        if (src/sub).is_dir(): shutil.copytree(src/sub, dst/sub)
+        if (src/sub).is_dir():
+            shutil.copytree(src/sub, dst/sub)
     return True
 
-def render_html(nb, path: Path, site: Path, nav: str = '', exclude_input: bool = False) -> int:
-    "Write notebook `nb` as HTML at `path` inside `site`; return the number of image outputs it shows."
+def _count_images(nb) -> int:
+    "Image outputs of `nb`, counting the `<img>` elements of HTML outputs too."
+    n = 0
+    for c in nb.cells:
+        for o in c.get('outputs', []) if c.cell_type == 'code' else []:
+            data = o.get('data', {})
+            n += any(k.startswith('image/') for k in data) or str(data.get('text/html', '')).count('<img')
+    return n
+
+# %% ../nbs/91_docs.ipynb #b1ad55e9
+def render_html(nb, path: Path, site: Path, nav: str = '', exclude_input: bool = False, title: str = '') -> int:
+    "Write notebook `nb` as HTML at `path` inside `site` (page title `title`); return the number of images it shows."
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = '../' * (len(path.relative_to(site).parts) - 1)
-    res = dict(tb_css=CSS, tb_nav=nav.replace('{prefix}', prefix),
-               tb_mathjax=f'{prefix}_static/mathjax/tex-svg.js' if (site/'_static/mathjax/tex-svg.js').is_file() else '')
-    body, _ = _exporter(exclude_input=exclude_input, exclude_input_prompt=exclude_input,
-                        exclude_output_prompt=exclude_input).from_notebook_node(nb, resources=res)
+    mathjax = f'{prefix}_static/mathjax/tex-svg.js' if (site/'_static/mathjax/tex-svg.js').is_file() else ''
+    res = dict(tb_css=CSS, tb_nav=nav.replace('{prefix}', prefix), tb_mathjax=mathjax,
+               metadata=dict(name=title or path.stem))
+    exporter = _exporter(exclude_input=exclude_input, exclude_input_prompt=exclude_input,
+                         exclude_output_prompt=exclude_input)
+    body, _ = exporter.from_notebook_node(nb, resources=res)
     path.write_text(body, encoding='utf-8')
-    return sum(1 for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', [])
-               if any(k.startswith('image/') for k in o.get('data', {})))
+    return _count_images(nb)
 
 # %% ../nbs/91_docs.ipynb #6eca1241
 def toc_markdown(pages: list[dict]) -> str:
@@ -220,89 +541,173 @@ def toc_markdown(pages: list[dict]) -> str:
     out = ['## Contents', '']
     for key, label in PARTS:
         ps = [p for p in pages if p['part'] == key]
-        if not ps: continue
+        if not ps:
+            continue
         out += [f'### {label}', '']
         for p in ps:
-            src = '' if p['kind'] == 'library' else (f" *(experiment; {p['shown']})*")
-            out.append(f"- [{p['title']}]({p['html']}){': ' + p['summary'] if p['summary'] else ''}{src}")
+            src = '' if p['kind'] == 'library' else f" *(experiment; {p['shown']})*"
+            summary = ': ' + p['summary'] if p['summary'] else ''
+            out.append(f"- [{p['title']}]({p['html']}){summary}{src}")
         out.append('')
     out.append('All figures and tables, with the notebook and parameters that made them: [figures](figures.html).')
     return '\n'.join(out)
 
+# %% ../nbs/91_docs.ipynb #8dbb8691
+def _figure_row(r: dict, figures: Path) -> tuple[str, int]:
+    "One row of the figures page: the figure or table, and its provenance; and 1 if it is an image."
+    from trustbook.regen import _params_text
+    path = html.escape(r['path'])
+    if r.get('kind') == 'figure':
+        what, n = f'<img src="figures/{path}" alt="{html.escape(r.get("caption", ""))}">', 1
+    else:
+        what, n = f'<a href="figures/{path}">{path}</a>', 0
+        md = (figures/r['path']).with_suffix('.md')
+        if md.is_file():
+            import mistune
+            what += mistune.create_markdown(plugins=['table'])(md.read_text())
+    meta = (f"<b>{html.escape(r.get('paper_ref') or 'workbook output')}</b><br>{html.escape(r.get('caption', ''))}"
+            f"<br><small>notebook {html.escape(str(r.get('notebook', '')))}; "
+            f"parameters {html.escape(_params_text(r.get('params')))}; "
+            f"data {html.escape(', '.join(r.get('data') or []) or '-')}; {html.escape(r.get('created', ''))}</small>")
+    return f'<tr><td>{what}</td><td>{meta}</td></tr>', n
+
+# %% ../nbs/91_docs.ipynb #ef36e980
 def figures_page(records: list[dict], figures: Path, site: Path) -> tuple[str, int]:
     "HTML body of the figures page; copies the figures into the site. Returns (body, number of images)."
-    from trustbook.regen import PAPERS, _natural, _params_text
-    dst = site/'figures'; n = 0; rows = []
-    papers = sorted({r['paper'] for r in records}, key=lambda p: (list(PAPERS).index(p) if p in PAPERS else 99, p))
-    for p in papers:
-        rows.append(f'<h2>{html.escape(PAPERS.get(p, p))}</h2><table class="tb-figures">')
-        for r in sorted((r for r in records if r['paper'] == p), key=lambda r: (r.get('paper_ref') is None, _natural(r.get('paper_ref')), r['path'])):
+    from trustbook.regen import PAPERS, _natural
+    dst, n, rows = site/'figures', 0, []
+    rank = lambda p: (list(PAPERS).index(p) if p in PAPERS else 99, p)
+    order = lambda r: (r.get('paper_ref') is None, _natural(r.get('paper_ref')), r['path'])
+    for paper in sorted({r['paper'] for r in records}, key=rank):
+        rows.append(f'<h2>{html.escape(PAPERS.get(paper, paper))}</h2><table class="tb-figures">')
+        for r in sorted((r for r in records if r['paper'] == paper), key=order):
             f = figures/r['path']
-            if not f.is_file(): continue
-            (dst/r['path']).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dst/r['path'])
-            if r.get('kind') == 'figure':
-                what = f'<img src="figures/{html.escape(r["path"])}" alt="{html.escape(r.get("caption", ""))}">'; n += 1
-            else:
-                md = f.with_suffix('.md')
-                what = f'<a href="figures/{html.escape(r["path"])}">{html.escape(r["path"])}</a>'
-                if md.is_file():
-                    import mistune
-                    what += mistune.create_markdown(plugins=['table'])(md.read_text())
-            meta = (f"<b>{html.escape(r.get('paper_ref') or 'workbook output')}</b><br>{html.escape(r.get('caption', ''))}<br>"
-                    f"<small>notebook {html.escape(str(r.get('notebook', '')))}; parameters {html.escape(_params_text(r.get('params')))}; "
-                    f"data {html.escape(', '.join(r.get('data') or []) or '-')}; {html.escape(r.get('created', ''))}</small>")
-            rows.append(f'<tr><td>{what}</td><td>{meta}</td></tr>')
+            if not f.is_file():
+                continue
+            (dst/r['path']).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, dst/r['path'])
+            row, k = _figure_row(r, figures)
+            rows.append(row)
+            n += k
         rows.append('</table>')
-    if not records: rows.append('<p>No figures yet: run <code>trustbook regen</code> (<code>make figures</code>).</p>')
+    if not records:
+        rows.append('<p>No figures yet: run <code>trustbook regen</code> (<code>make figures</code>).</p>')
     return '\n'.join(rows), n
 
-# %% ../nbs/91_docs.ipynb #a37f00b8
-def build_site(root=None, out=None, figures=None, runs=None, show_doc: bool = True, log=print) -> Path:
-    "Render every notebook into a static HTML site at `out` (default: the project's `_docs`); returns `out`."
+# %% ../nbs/91_docs.ipynb #a2e88555
+def figure_gallery(stem: str, records: list[dict], prefix: str = '../') -> tuple[str, int]:
+    "HTML showing the figures recorded for notebook `stem` (paths inside the site's `figures/`), and their number."
+    recs = [r for r in records if r.get('kind') == 'figure' and Path(str(r.get('notebook', ''))).stem == stem]
+    if not recs:
+        return '', 0
+    items = [f'<figure><img src="{prefix}figures/{html.escape(r["path"])}" alt="{html.escape(r["path"])}">'
+             f'<figcaption>{html.escape(r.get("caption", ""))} <small>({html.escape(r["path"])})</small>'
+             f'</figcaption></figure>' for r in recs]
+    intro = ('<p>This page shows no figure of its own, so here are the figures this notebook recorded in its last '
+             '<code>trustbook regen</code> runs (their provenance is on the <a href="'
+             f'{prefix}figures.html">figures page</a>):</p>')
+    return f'<div class="tb-gallery"><h2>Figures from this notebook\'s runs</h2>{intro}{"".join(items)}</div>', len(recs)
+
+# %% ../nbs/91_docs.ipynb #ffa44ccc
+def _page_source(pg: dict, root: Path, figures: Path, runs: Path, cache, execute: bool, timeout: float):
+    "The notebook to render for page `pg`, whether it is an executed copy, and a warning."
+    if pg['kind'] == 'experiment':
+        ex = executed_copy(pg['src'], figures, runs)
+        pg['shown'] = f'outputs of run {ex.parent.name}' if ex else 'not run yet: source without outputs'
+        return ex or pg['src'], False, None
+    if not execute:
+        return pg['src'], False, None
+    shown, warning = executed_library_copy(pg['src'], root, cache, timeout)
+    return shown, shown != Path(pg['src']), warning
+
+# %% ../nbs/91_docs.ipynb #c64dbbee
+def _prepare_page(pg, root, figures, runs, cache, execute, timeout, show_doc, records, log):
+    "Process, clean and (for an experiment without figures) complete the notebook of page `pg`."
     import nbformat
-    root = Path(root or config.project_root())
-    site = Path(out) if out else root/'_docs'
+    t0 = time.time()
+    src, executed, warning = _page_source(pg, root, figures, runs, cache, execute, timeout)
+    nb, pg['title'], pg['summary'], w = process_notebook(src, root, show_doc=show_doc, executed=executed)
+    nb = clean_outputs(nb)
+    if warning:   # say so where the reader looks, not only in the build's log
+        note = f'<div class="tb-failed"><b>This notebook did not run through here.</b> {html.escape(warning)}</div>'
+        nb.cells.insert(1 if nb.cells else 0, nbformat.v4.new_markdown_cell(note))
+    if pg['kind'] == 'experiment' and not _count_images(nb):
+        body, n = figure_gallery(pg['stem'], records)
+        if n:
+            cell = nbformat.v4.new_code_cell('', metadata={'tags': ['tb_remove_input']})
+            cell.outputs = [nbformat.v4.new_output('display_data', data={'text/html': body})]
+            nb.cells.append(cell)
+    pg['warning'] = '; '.join(x for x in (warning, w) if x) or None
+    if pg['warning']:
+        log(f"warning: {pg['warning']}")
+    pg['seconds'] = round(time.time() - t0, 1)
+    return nb
+
+# %% ../nbs/91_docs.ipynb #fe5298e2
+def _selected(pages: list[dict], only) -> list[dict]:
+    "The pages whose file name matches one of the patterns `only` (all pages when `only` is empty)."
+    import fnmatch
+    pats = [only] if isinstance(only, str) else list(only or [])
+    return [p for p in pages if not pats or any(fnmatch.fnmatch(p['stem'], q) or q == p['stem'] for q in pats)]
+
+def _fresh_site(site: Path) -> Path:
+    "Empty folder `site`, refusing to replace a folder that is not a previous build."
     if site.is_file() or (site.is_dir() and any(site.iterdir()) and not (site/'manifest.json').is_file()):
-        raise ValueError(f"{site} exists and is not a site built by trustbook docs (no manifest.json); refusing to replace it")
-    if site.exists(): shutil.rmtree(site)
+        raise ValueError(f"{site} exists and is not a site built by trustbook docs (no manifest.json); "
+                         "refusing to replace it")
+    if site.exists():
+        shutil.rmtree(site)
     site.mkdir(parents=True)
-    figures = config._path_setting('figures_dir', figures, root); runs = config._path_setting('runs_dir', runs, root)
-    figures.mkdir(parents=True, exist_ok=True); runs.mkdir(parents=True, exist_ok=True)
-    copy_mathjax(site)
-    pages = course_pages(root)
-    procd = []
-    for pg in pages:
-        src = pg['src']
-        if pg['kind'] == 'experiment':
-            ex = executed_copy(src, figures, runs)
-            pg['shown'] = f'outputs of run {ex.parent.name}' if ex else 'not run yet: source without outputs'
-            src = ex or src
-        nb, pg['title'], pg['summary'], w = process_notebook(src, root, show_doc=show_doc)
-        if w: log(f'warning: {w}')
-        pg['warning'] = w; procd.append(nb)
-    for i, (pg, nb) in enumerate(zip(pages, procd)):
-        nav = _nav('{prefix}', pages[i-1] if i else None, pages[i+1] if i + 1 < len(pages) else None,
-                   dict(PARTS)[pg['part']])
-        pg['images'] = render_html(nb, site/pg['html'], site, nav)
-        log(f"page {pg['html']}: {pg['title']} ({pg['images']} images)")
-    # the index: nbs/index.ipynb + the contents
+    return site
+
+# %% ../nbs/91_docs.ipynb #5f533964
+def _index_and_figures(root: Path, site: Path, pages: list[dict], records, figures: Path) -> list[dict]:
+    "Write the index and the figures page; their manifest entries."
+    import nbformat
     idx_src = root/'nbs'/'index.ipynb'
-    if idx_src.is_file(): inb, *_ = process_notebook(idx_src, root, show_doc=False)
-    else: inb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# trustbook')])
+    if idx_src.is_file():
+        inb = process_notebook(idx_src, root, show_doc=False)[0]
+    else:
+        inb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# trustbook')])
     inb.cells.append(nbformat.v4.new_markdown_cell(toc_markdown(pages)))
-    idx_images = render_html(inb, site/'index.html', site, _nav('', None, pages[0] if pages else None, 'contents'))
-    # the figures page
+    first = pages[0] if pages else None
+    idx_images = render_html(inb, site/'index.html', site, _nav('', None, first, 'contents'), title='trustbook')
+    body, nfig = figures_page(records, figures, site)
+    fnb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        '# Figures and tables\n\n> Every output of `trustbook regen`, with its caption and provenance '
+        '(also in `figures/INDEX.md`).')])
+    out = nbformat.v4.new_output('display_data', data={'text/html': body})
+    fnb.cells.append(nbformat.v4.new_code_cell('', outputs=[out]))
+    render_html(fnb, site/'figures.html', site, _nav('', None, None, 'figures'), exclude_input=True,
+                title='Figures and tables')
+    return [dict(html='index.html', title='trustbook', images=idx_images),
+            dict(html='figures.html', title='Figures and tables', images=nfig)]
+
+# %% ../nbs/91_docs.ipynb #a37f00b8
+def build_site(root=None, out=None, figures=None, runs=None, show_doc: bool = True, log=print,
+               execute: bool = True, only=None, cache=None, timeout: float = 1200) -> Path:
+    "Render the notebooks (those matching `only`, default all) into a static HTML site at `out`; returns `out`."
     from trustbook.figures import read_index
-    body, nfig = figures_page(read_index(figures), figures, site)
-    fnb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# Figures and tables\n\n> Every output of '
-           '`trustbook regen`, with its caption and provenance (also in `figures/INDEX.md`).')])
-    fnb.cells.append(nbformat.v4.new_code_cell('', outputs=[nbformat.v4.new_output('display_data', data={'text/html': body})]))
-    render_html(fnb, site/'figures.html', site, _nav('', None, None, 'figures'), exclude_input=True)
-    manifest = [dict(html='index.html', title='trustbook', images=idx_images), dict(html='figures.html', title='Figures and tables', images=nfig)]
-    manifest += [dict(html=p['html'], title=p['title'], images=p['images'], part=p['part'], kind=p['kind'],
-                      source=str(p['src']), shown=p.get('shown'), warning=p['warning']) for p in pages]
-    (site/'manifest.json').write_text(json.dumps(dict(built=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'),
-                                                      pages=manifest), indent=1))
+    root = Path(root or config.project_root())
+    site = _fresh_site(Path(out) if out else root/'_docs')
+    figures = config._path_setting('figures_dir', figures, root)
+    runs = config._path_setting('runs_dir', runs, root)
+    figures.mkdir(parents=True, exist_ok=True)
+    runs.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(site)
+    records = read_index(figures)
+    pages = _selected(course_pages(root), only)
+    nbs = [_prepare_page(pg, root, figures, runs, cache, execute, timeout, show_doc, records, log) for pg in pages]
+    manifest = _index_and_figures(root, site, pages, records, figures)
+    for i, (pg, nb) in enumerate(zip(pages, nbs)):
+        prev, nxt = pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
+        nav = _nav('{prefix}', prev, nxt, dict(PARTS)[pg['part']])
+        pg['images'] = render_html(nb, site/pg['html'], site, nav, title=pg['title'])
+        log(f"page {pg['html']}: {pg['title']} ({pg['images']} images, {pg['seconds']}s)")
+    keys = ('html', 'title', 'images', 'part', 'kind', 'shown', 'warning')
+    manifest += [{k: p.get(k) for k in keys} | dict(source=str(p['src'])) for p in pages]
+    built = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')
+    (site/'manifest.json').write_text(json.dumps(dict(built=built, pages=manifest), indent=1))
     return site
 
 # %% ../nbs/91_docs.ipynb #18858d36
@@ -310,66 +715,103 @@ CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--disable-dev-shm-usage', '--hide-scrollbars', '--mute-audio', '--window-size=1280,900']
 
+def _find_chromium() -> str | None:
+    return next((p for n in ('chromium', 'chromium-browser', 'google-chrome') if (p := shutil.which(n))), None)
+
+# %% ../nbs/91_docs.ipynb #358c6e86
 def ensure_chromium(install: bool = True, timeout: int = 900) -> tuple[str | None, str]:
     "Path of a Chromium binary (installing Debian's `chromium` if allowed and missing), and a reason when there is none."
-    find = lambda: next((p for n in ('chromium', 'chromium-browser', 'google-chrome') if (p := shutil.which(n))), None)
-    if (p := find()): return p, ''
-    if not install: return None, 'chromium is not installed'
-    if not shutil.which('apt-get'): return None, 'chromium is not installed and apt-get is not available'
-    if hasattr(os, 'geteuid') and os.geteuid() != 0: return None, 'chromium is not installed and installing it needs root (apt-get)'
+    if (p := _find_chromium()):
+        return p, ''
+    if not install:
+        return None, 'chromium is not installed'
+    if not shutil.which('apt-get'):
+        return None, 'chromium is not installed and apt-get is not available'
+    if hasattr(os, 'geteuid') and os.geteuid() != 0:
+        return None, 'chromium is not installed and installing it needs root (apt-get)'
     env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
     try:
         for cmd in (['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium']):
             r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-            if r.returncode: return None, f"`{' '.join(cmd)}` failed: {(r.stderr or r.stdout).strip()[-300:]}"
-    except (OSError, subprocess.TimeoutExpired) as e: return None, f'installing chromium failed: {e}'
-    return find(), '' if find() else 'apt-get installed chromium but no binary was found'
+            if r.returncode:
+                return None, f"`{' '.join(cmd)}` failed: {(r.stderr or r.stdout).strip()[-300:]}"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f'installing chromium failed: {e}'
+    return _find_chromium(), '' if _find_chromium() else 'apt-get installed chromium but no binary was found'
 
+# %% ../nbs/91_docs.ipynb #2d751fee
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a): pass
+    def log_message(self, *a):
+        pass
 
 @contextlib.contextmanager
 def serve(site: str | os.PathLike):
     "Serve folder `site` on 127.0.0.1 (a free port) in a thread; yields the base URL."
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(site)))
-    t = threading.Thread(target=srv.serve_forever, daemon=True); t.start()
-    try: yield f'http://127.0.0.1:{srv.server_address[1]}/'
-    finally: srv.shutdown(); srv.server_close()
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f'http://127.0.0.1:{srv.server_address[1]}/'
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
+# %% ../nbs/91_docs.ipynb #a97f5b6f
 class CDP:
     "A minimal Chrome DevTools protocol client over one websocket: `call(method, **params)` and collected `events`."
     def __init__(self, ws_url: str, timeout: float = 60):
         import websocket
         self.ws = websocket.create_connection(ws_url, timeout=timeout, suppress_origin=True)
         self.n, self.events = 0, []
+
     def call(self, method: str, timeout: float = 60, **params):
-        self.n += 1; i = self.n
+        "Send DevTools command `method` and return its result, keeping the events that arrive meanwhile."
+        self.n += 1
+        i = self.n
         self.ws.send(json.dumps(dict(id=i, method=method, params=params)))
         end = time.time() + timeout
         while time.time() < end:
             m = json.loads(self.ws.recv())
             if m.get('id') == i:
-                if 'error' in m: raise RuntimeError(f"{method}: {m['error']}")
+                if 'error' in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
                 return m.get('result', {})
             self.events.append(m)
         raise TimeoutError(f'{method}: no answer in {timeout}s')
-    def wait_event(self, name: str, timeout: float = 60):
-        end = time.time() + timeout
-        while time.time() < end:
-            for e in self.events:
-                if e.get('method') == name: self.events.remove(e); return e
-            self.ws.settimeout(max(0.1, end - time.time())); self.events.append(json.loads(self.ws.recv()))
-        raise TimeoutError(f'no {name} in {timeout}s')
-    def close(self): self.ws.close()
 
+# %% ../nbs/91_docs.ipynb #6bef7dd5
+from fastcore.basics import patch
+
+@patch
+def wait_event(self: CDP, name: str, timeout: float = 60):
+    "The first event `name` (waiting up to `timeout` seconds for it)."
+    end = time.time() + timeout
+    while time.time() < end:
+        for e in self.events:
+            if e.get('method') == name:
+                self.events.remove(e)
+                return e
+        self.ws.settimeout(max(0.1, end - time.time()))
+        self.events.append(json.loads(self.ws.recv()))
+    raise TimeoutError(f'no {name} in {timeout}s')
+
+@patch
+def close(self: CDP):
+    "Close the websocket."
+    self.ws.close()
+
+# %% ../nbs/91_docs.ipynb #5341a222
 def _errors(events: list[dict]) -> list[str]:
+    "The console errors, exceptions, log errors, failed requests and HTTP errors among DevTools `events`."
     out = []
     for e in events:
         m, p = e.get('method'), e.get('params', {})
         if m == 'Runtime.consoleAPICalled' and p.get('type') in ('error', 'assert'):
-            out.append('console: ' + ' '.join(str(a.get('value', a.get('description', ''))) for a in p.get('args', [])))
+            args = p.get('args', [])
+            out.append('console: ' + ' '.join(str(a.get('value', a.get('description', ''))) for a in args))
         elif m == 'Runtime.exceptionThrown':
-            d = p.get('exceptionDetails', {}); out.append('exception: ' + str(d.get('exception', {}).get('description') or d.get('text')))
+            d = p.get('exceptionDetails', {})
+            out.append('exception: ' + str(d.get('exception', {}).get('description') or d.get('text')))
         elif m == 'Log.entryAdded' and p.get('entry', {}).get('level') == 'error':
             out.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}".strip())
         elif m == 'Network.loadingFailed' and not p.get('canceled'):
@@ -378,78 +820,148 @@ def _errors(events: list[dict]) -> list[str]:
             out.append(f"HTTP {p['response']['status']}: {p['response'].get('url')}")
     return out
 
+# %% ../nbs/91_docs.ipynb #798e24b9
 _PROBE = """JSON.stringify({title: document.title, mathjax: !window.MathJax || window.tbMathDone === true,
- images: [...document.images].map(i => ({src: i.src.slice(0, 60), ok: i.complete && i.naturalWidth > 0}))})"""
+ images: [...document.images].map(i => ({src: i.src.slice(0, 60), ok: i.complete && i.naturalWidth > 0})),
+ figures: [...document.querySelectorAll('.jp-OutputArea-output img, .tb-gallery img')]
+   .filter(i => i.complete && i.naturalWidth > 0).length,
+ stderr: document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').length,
+ stderr_boxes: document.querySelectorAll('pre.tb-stderr').length,
+ raw_attrs: (() => { const b = document.body.cloneNode(true);
+   b.querySelectorAll('code, pre, script, style').forEach(e => e.remove());
+   return b.textContent.includes('{target='); })(),
+ cards: [...document.querySelectorAll('.jp-RenderedMarkdown h3, .jp-RenderedMarkdown h4')]
+   .map(h => h.textContent.replace('\u00b6', '').trim())})"""
 
+def _probe(cdp: CDP, timeout: float) -> dict:
+    "What the page shows, once MathJax has finished typesetting (or `timeout` passed)."
+    end = time.time() + timeout
+    while True:
+        res = cdp.call('Runtime.evaluate', expression=_PROBE, returnByValue=True)
+        probe = json.loads(res['result']['value'])
+        if probe['mathjax'] or time.time() > end:
+            return probe
+        time.sleep(0.2)
+
+# %% ../nbs/91_docs.ipynb #4c80d3e1
+def _start_chromium(chromium: str, prof: str, timeout: float):
+    "Start headless Chromium with profile folder `prof`; the process and a DevTools client on its page."
+    proc = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f'--user-data-dir={prof}', '--remote-debugging-port=0',
+                             'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port_file, end = Path(prof)/'DevToolsActivePort', time.time() + timeout
+    while not (port_file.is_file() and port_file.read_text().strip()):
+        if proc.poll() is not None:
+            raise RuntimeError(f'chromium exited with status {proc.returncode}')
+        if time.time() > end:
+            proc.kill()
+            raise TimeoutError('chromium did not open its DevTools port')
+        time.sleep(0.2)
+    port = int(port_file.read_text().split()[0])
+    targets = json.loads(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10).read())
+    cdp = CDP(next(t['webSocketDebuggerUrl'] for t in targets if t.get('type') == 'page'), timeout)
+    for m in ('Page.enable', 'Runtime.enable', 'Log.enable', 'Network.enable'):
+        cdp.call(m)
+    return proc, cdp
+
+# %% ../nbs/91_docs.ipynb #1f3ad620
+def _check_page(cdp: CDP, base: str, pg: dict, timeout: float) -> dict:
+    "Open page `pg` of the manifest and check it."
+    cdp.events.clear()
+    cdp.call('Page.navigate', url=base + pg['html'])
+    cdp.wait_event('Page.loadEventFired', timeout)
+    probe = _probe(cdp, timeout)
+    time.sleep(0.3)
+    cdp.call('Runtime.evaluate', expression='1')   # collect late events
+    errs = _errors(cdp.events)
+    ok_imgs = sum(i['ok'] for i in probe['images'])
+    r = dict(page=pg['html'], title=probe['title'], errors=errs, images=len(probe['images']), images_ok=ok_imgs,
+             expected_images=pg['images'], figures=probe['figures'], stderr=probe['stderr'],
+             raw_attrs=probe['raw_attrs'], cards=probe['cards'], mathjax_done=probe['mathjax'],
+             stderr_boxes=probe['stderr_boxes'])
+    r['ok'] = (not errs and bool(probe['title']) and ok_imgs >= pg['images'] and ok_imgs == len(probe['images'])
+               and not probe['stderr'] and not probe['raw_attrs'])
+    return r
+
+# %% ../nbs/91_docs.ipynb #6d492766
+def _report_line(r: dict) -> str:
+    "One line of the browser check's log for page result `r`."
+    flaws = r['errors'] + [f"{r['stderr']} stderr blocks"] * bool(r['stderr']) + ['raw {target='] * r['raw_attrs']
+    notes = f"; {r['stderr_boxes']} stderr messages shown" if r['stderr_boxes'] else ''
+    return (f"{'ok  ' if r['ok'] else 'FAIL'} {r['page']}: {r['images_ok']}/{r['expected_images']} images"
+            + (f'; {flaws}' if flaws else '') + notes)
+
+def _screenshot(cdp: CDP, shots: Path, page: str) -> Path:
+    "Save a PNG screenshot of the current page under `shots`."
+    png = base64.b64decode(cdp.call('Page.captureScreenshot', format='png')['data'])
+    f = shots/(page[:-5].replace('/', '_') + '.png')
+    f.write_bytes(png)
+    return f
+
+# %% ../nbs/91_docs.ipynb #91352712
 def check_site(site: str | os.PathLike, shots=None, chromium: str | None = None, timeout: float = 60, log=print,
                screenshots=('index.html', 'figures.html')) -> dict:
-    "Open every page of a built site in headless Chromium; return per-page errors and images, and the screenshots."
-    site = Path(site); man = json.loads((site/'manifest.json').read_text())['pages']
+    "Open every page of a built site in headless Chromium; return per-page checks and the screenshots."
+    site = Path(site)
+    man = json.loads((site/'manifest.json').read_text())['pages']
     chromium = chromium or ensure_chromium(install=False)[0]
-    if not chromium: raise FileNotFoundError('chromium is not installed (see ensure_chromium)')
+    if not chromium:
+        raise FileNotFoundError('chromium is not installed (see ensure_chromium)')
     shots = Path(shots) if shots else config.runs_dir()/f"site-check-{time.strftime('%Y%m%d-%H%M%S')}"
     shots.mkdir(parents=True, exist_ok=True)
     res = dict(pages=[], screenshots=[], shots=str(shots))
     # Chromium's helper processes can still be writing the profile as it exits: tolerate that on cleanup
     with serve(site) as base, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as prof:
-        proc = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f'--user-data-dir={prof}', '--remote-debugging-port=0',
-                                 'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, cdp = _start_chromium(chromium, prof, timeout)
         try:
-            port_file, end = Path(prof)/'DevToolsActivePort', time.time() + timeout
-            while not (port_file.is_file() and port_file.read_text().strip()):
-                if proc.poll() is not None: raise RuntimeError(f'chromium exited with status {proc.returncode}')
-                if time.time() > end: raise TimeoutError('chromium did not open its DevTools port')
-                time.sleep(0.2)
-            port = int(port_file.read_text().split()[0])
-            targets = json.loads(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=10).read())
-            cdp = CDP(next(t['webSocketDebuggerUrl'] for t in targets if t.get('type') == 'page'), timeout)
-            for m in ('Page.enable', 'Runtime.enable', 'Log.enable', 'Network.enable'): cdp.call(m)
             for pg in man:
-                cdp.events.clear()
-                cdp.call('Page.navigate', url=base + pg['html'])
-                cdp.wait_event('Page.loadEventFired', timeout)
-                end = time.time() + timeout
-                while True:  # wait for MathJax to finish typesetting
-                    probe = json.loads(cdp.call('Runtime.evaluate', expression=_PROBE, returnByValue=True)['result']['value'])
-                    if probe['mathjax'] or time.time() > end: break
-                    time.sleep(0.2)
-                time.sleep(0.3); cdp.call('Runtime.evaluate', expression='1')  # collect late events
-                errs = _errors(cdp.events)
-                ok_imgs = sum(i['ok'] for i in probe['images'])
-                r = dict(page=pg['html'], title=probe['title'], errors=errs, images=len(probe['images']), images_ok=ok_imgs,
-                         expected_images=pg['images'], mathjax_done=probe['mathjax'])
-                r['ok'] = not errs and bool(probe['title']) and ok_imgs >= pg['images'] and ok_imgs == len(probe['images'])
+                r = _check_page(cdp, base, pg, timeout)
                 res['pages'].append(r)
-                log(f"{'ok  ' if r['ok'] else 'FAIL'} {pg['html']}: {ok_imgs}/{pg['images']} images" + (f"; {errs}" if errs else ''))
+                log(_report_line(r))
                 if pg['html'] in screenshots:
-                    png = base64.b64decode(cdp.call('Page.captureScreenshot', format='png')['data'])
-                    f = shots/(pg['html'][:-5].replace('/', '_') + '.png'); f.write_bytes(png); res['screenshots'].append(str(f))
+                    res['screenshots'].append(str(_screenshot(cdp, shots, pg['html'])))
             cdp.close()
         finally:
             proc.terminate()
-            try: proc.wait(10)
-            except subprocess.TimeoutExpired: proc.kill(); proc.wait()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     res['ok'] = all(p['ok'] for p in res['pages'])
     return res
+
+# %% ../nbs/91_docs.ipynb #8e66205d
+def _docs_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='trustbook docs', description='Render the notebooks into the HTML workbook.')
+    p.add_argument('--out', default=None, help='output folder (default: _docs in the project)')
+    p.add_argument('--check', action='store_true', help='open every page in headless Chromium afterwards')
+    p.add_argument('--only', nargs='+', default=None, metavar='PATTERN',
+                   help='build only the pages whose notebook file name matches (e.g. 30_macs "2*_tl_*")')
+    p.add_argument('--no-execute', action='store_true',
+                   help='render library notebooks as committed, without executing them (no outputs)')
+    p.add_argument('--timeout', type=float, default=1200, help='seconds one library notebook may run (default 1200)')
+    p.add_argument('--no-show-doc', action='store_true', help="skip nbdev's show_doc cards (faster)")
+    p.add_argument('--nbconvert', action='store_true', help='use nbconvert even when quarto is installed')
+    return p
 
 # %% ../nbs/91_docs.ipynb #2bb130e6
 def docs_main(argv: list[str] | None = None) -> int:
     "`trustbook docs`: build the HTML workbook (and check it in a browser with `--check`)."
-    p = argparse.ArgumentParser(prog='trustbook docs', description='Render the notebooks into the HTML workbook.')
-    p.add_argument('--out', default=None, help='output folder (default: _docs in the project)')
-    p.add_argument('--check', action='store_true', help='open every page in headless Chromium afterwards')
-    p.add_argument('--no-show-doc', action='store_true', help="skip nbdev's show_doc execution (faster)")
-    p.add_argument('--nbconvert', action='store_true', help='use nbconvert even when quarto is installed')
-    a = p.parse_args(argv)
+    a = _docs_parser().parse_args(argv)
     root = config.project_root()
-    if shutil.which('quarto') and not a.nbconvert and not a.out:
+    nbconvert_only = a.nbconvert or a.out or a.only or a.no_execute
+    if shutil.which('quarto') and not nbconvert_only:
         return subprocess.run([str(Path(sys.executable).parent/'nbdev-docs')], cwd=root).returncode
     t0 = time.time()
-    site = build_site(root, a.out, show_doc=not a.no_show_doc)
+    site = build_site(root, a.out, show_doc=not a.no_show_doc, execute=not a.no_execute, only=a.only,
+                      timeout=a.timeout)
     print(f'site: {site}/index.html ({time.time() - t0:.0f}s)')
-    if not a.check: return 0
+    if not a.check:
+        return 0
     chromium, why = ensure_chromium()
-    if not chromium: print(f'browser check skipped: {why}'); return 0
+    if not chromium:
+        print(f'browser check skipped: {why}')
+        return 0
     res = check_site(site, chromium=chromium)
     bad = [q for q in res['pages'] if not q['ok']]
     print(f"browser check: {len(res['pages']) - len(bad)} pages ok, {len(bad)} failed; screenshots in {res['shots']}")

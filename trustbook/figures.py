@@ -13,8 +13,8 @@ from . import config
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['CLAIM_COLUMNS', 'VERDICTS', 'resolve_profile', 'profile_dir', 'Outputs', 'read_index', 'claim', 'check_claims',
-           'claims_tally', 'claims_markdown', 'collect_claims']
+__all__ = ['CLAIM_COLUMNS', 'VERDICTS', 'RESULTS_MARKERS', 'resolve_profile', 'profile_dir', 'Outputs', 'read_index', 'claim',
+           'check_claims', 'claims_tally', 'claims_markdown', 'collect_claims', 'results_markdown', 'update_readme']
 
 # %% ../nbs/05_figures.ipynb #e22bbac6
 def _plain(value, name: str) -> str:
@@ -233,3 +233,41 @@ def collect_claims(profile_dir) -> list[Path]:
         written.append(out.table(df, 'claims', f'Claims of {paper.name}: every notebook\'s claims with intervals and verdicts.',
                                  paper_ref='claims', diagnostics=dict(sources=used, skipped=skipped), markdown=md))
     return written
+
+# %% ../nbs/05_figures.ipynb #res-fn
+RESULTS_MARKERS = ('<!-- results:start -->', '<!-- results:end -->')
+
+def _cell(x) -> str:
+    return 'n/a' if x == '' or not math.isfinite(float(x)) else f'{float(x):.3g}'
+
+def results_markdown(profile_dir, titles: dict | None = None) -> str:
+    "The Results section of one profile: per paper, the tally and a table of claims from `<paper>/claims.csv`."
+    import pandas as pd
+    d = Path(profile_dir)
+    papers = sorted(p for p in d.glob('*/claims.csv')) if d.is_dir() else []
+    if not papers: return f"No claims tables under `{d.as_posix()}` yet: run `trustbook regen --profile {d.name}`.\n"
+    lines = [f"Generated from `{d.as_posix()}/*/claims.csv` by `trustbook results`; do not edit by hand.", '']
+    for path in papers:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        lines += [f"### {(titles or {}).get(path.parent.name, path.parent.name)}", '', f"{claims_tally(df)}.", '',
+                  '| claim | paper ref | paper | ours [95% interval] | verdict |', '|---|---|---|---|---|']
+        for r in df.itertuples():
+            ours = f"{_cell(r.ours)} [{_cell(r.lo)}, {_cell(r.hi)}]"
+            lines.append(f"| {r.claim} | {r.paper_ref} | {r.paper or '-'} | {ours} | **{r.verdict}** |")
+        lines.append('')
+    return '\n'.join(lines)
+
+# %% ../nbs/05_figures.ipynb #res-fn2
+def update_readme(readme, profile_dir, titles: dict | None = None, check: bool = False) -> bool:
+    "Write `results_markdown` between the Results markers of `readme`; True if it changed (with `check`: would change)."
+    p = Path(readme)
+    text = p.read_text()
+    start, end = RESULTS_MARKERS
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise ValueError(f"{p} must hold the markers {start} and {end} once each, in that order")
+    head, rest = text.split(start)
+    new = f"{head}{start}\n{results_markdown(profile_dir, titles)}{end}{rest.split(end, 1)[1]}"
+    if new == text: return False
+    if not check:
+        with atomic_write(p) as f: f.write(new.encode())
+    return True

@@ -7,7 +7,7 @@ Docs: https://trustbook.github.io/trustbook/macs.html.md"""
 
 # %% ../nbs/30_macs.ipynb #cfd35284
 from __future__ import annotations
-import argparse, math, time, warnings
+import math, time, warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, as_input, check_labels, check_scores, find_layer, model_device, iter_batches
-from .core import seed_everything, hash_key, derive_seed
+from .core import Detector, as_input, check_labels, check_scores, find_layer, model_device
+from .core import iter_batches, seed_everything, hash_key, derive_seed
 from .core import int_option, real_option
 from .baselines import check_latents
 
@@ -30,176 +31,254 @@ __all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM'
 
 # %% ../nbs/30_macs.ipynb #ebf2ba0e
 def _conv_padding(layer: nn.Conv2d) -> tuple[int, int]:
-    "Symmetric zero padding of a conv layer as (ph, pw); `ValueError` for what the operator cannot represent."
+    "Symmetric zero padding (ph, pw) of a conv layer; `ValueError` for what the operator cannot do."
     if layer.padding_mode != 'zeros':
-        raise ValueError(f"conv layer uses padding_mode={layer.padding_mode!r}; only zero padding is an affine "
-                         "operator on the padded input that MACS supports")
-    if isinstance(layer.padding, str):
-        if layer.padding == 'valid': return (0, 0)
-        tot = [d*(k-1) for d, k in zip(layer.dilation, layer.kernel_size)]
-        if any(t % 2 for t in tot): raise ValueError("padding='same' with an even receptive field is asymmetric; not supported")
-        return tuple(t//2 for t in tot)
-    return tuple(layer.padding)
+        raise ValueError(f"conv layer uses padding_mode={layer.padding_mode!r}; only zero padding "
+                         "is an affine operator on the padded input that MACS supports")
+    if not isinstance(layer.padding, str):
+        return tuple(layer.padding)
+    if layer.padding == 'valid':
+        return (0, 0)
+    receptive = [d*(k-1) for d, k in zip(layer.dilation, layer.kernel_size)]
+    if any(t % 2 for t in receptive):
+        raise ValueError("padding='same' with an even receptive field is asymmetric; not supported")
+    return tuple(t//2 for t in receptive)
 
+# %% ../nbs/30_macs.ipynb #b9874186
+def _conv_geometry(op, layer: nn.Conv2d, in_shape) -> None:
+    "Set the padded and output sizes of a conv `op` on inputs of shape (C, H, W)."
+    if in_shape is None or len(in_shape) != 3:
+        raise ValueError(f"a conv layer needs in_shape=(C, H, W) of its input, got {in_shape!r}")
+    channels, height, width = (int(s) for s in in_shape)
+    if channels != layer.in_channels:
+        raise ValueError(f"in_shape has {channels} channels but the layer expects "
+                         f"{layer.in_channels}")
+    op.in_shape, op.pad = (channels, height, width), _conv_padding(layer)
+    op.stride, op.dilation, op.groups = tuple(layer.stride), tuple(layer.dilation), layer.groups
+    op.Hp, op.Wp = height + 2*op.pad[0], width + 2*op.pad[1]
+    kh, kw = layer.kernel_size
+    op.Ho = (op.Hp - op.dilation[0]*(kh-1) - 1)//op.stride[0] + 1
+    op.Wo = (op.Wp - op.dilation[1]*(kw-1) - 1)//op.stride[1] + 1
+    if op.Ho < 1 or op.Wo < 1:
+        raise ValueError(f"input {in_shape} is smaller than the kernel")
+    op.out_pad = (op.Hp - ((op.Ho-1)*op.stride[0] + op.dilation[0]*(kh-1) + 1),
+                  op.Wp - ((op.Wo-1)*op.stride[1] + op.dilation[1]*(kw-1) + 1))
+    op.n_x, op.n_out = channels*op.Hp*op.Wp, layer.weight.shape[0]*op.Ho*op.Wo
+
+# %% ../nbs/30_macs.ipynb #bb7b5c3e
 class AffineOperator:
-    "The augmented operator $A=[W|b]$ of an `nn.Linear` or `nn.Conv2d` acting on $[\\mathrm{vec}(\\mathrm{pad}(x));1]$, matrix-free."
-    def __init__(self, layer: nn.Module, in_shape: Sequence[int] | None = None, dtype=torch.float32):
-        if isinstance(layer, nn.Linear): self.kind = 'linear'
-        elif isinstance(layer, nn.Conv2d): self.kind = 'conv'
-        else: raise ValueError(f"MACS needs an affine target layer (nn.Linear or nn.Conv2d), got {type(layer).__name__}; "
-                               "non-linearities, normalisation and pooling are separate, non-affine layers")
+    "The augmented operator $A=[W|b]$ of an `nn.Linear` or `nn.Conv2d`, matrix-free."
+    def __init__(self, layer: nn.Module, in_shape: Sequence[int] | None = None,
+                 dtype=torch.float32):
+        if isinstance(layer, nn.Linear):
+            self.kind = 'linear'
+        elif isinstance(layer, nn.Conv2d):
+            self.kind = 'conv'
+        else:
+            raise ValueError(f"MACS needs an affine target layer (nn.Linear or nn.Conv2d), got "
+                             f"{type(layer).__name__}; non-linearities, normalisation and pooling "
+                             "are separate, non-affine layers")
         self.dtype = dtype
         self.W = layer.weight.detach().to('cpu', dtype)
-        self.b = (layer.bias.detach().to('cpu', dtype) if layer.bias is not None else torch.zeros(self.W.shape[0], dtype=dtype))
+        if layer.bias is not None:
+            self.b = layer.bias.detach().to('cpu', dtype)
+        else:
+            self.b = torch.zeros(self.W.shape[0], dtype=dtype)
         if self.kind == 'linear':
             self.in_shape, self.pad = (self.W.shape[1],), (0, 0)
             self.n_x, self.n_out = self.W.shape[1], self.W.shape[0]
         else:
-            if in_shape is None or len(in_shape) != 3:
-                raise ValueError(f"a conv layer needs in_shape=(C, H, W) of its input, got {in_shape!r}")
-            C, H, Wd = (int(s) for s in in_shape)
-            if C != layer.in_channels: raise ValueError(f"in_shape has {C} channels but the layer expects {layer.in_channels}")
-            self.in_shape, self.pad = (C, H, Wd), _conv_padding(layer)
-            self.stride, self.dilation, self.groups = tuple(layer.stride), tuple(layer.dilation), layer.groups
-            self.Hp, self.Wp = H + 2*self.pad[0], Wd + 2*self.pad[1]
-            kh, kw = layer.kernel_size
-            self.Ho = (self.Hp - self.dilation[0]*(kh-1) - 1)//self.stride[0] + 1
-            self.Wo = (self.Wp - self.dilation[1]*(kw-1) - 1)//self.stride[1] + 1
-            if self.Ho < 1 or self.Wo < 1: raise ValueError(f"input {in_shape} is smaller than the kernel")
-            self.out_pad = (self.Hp - ((self.Ho-1)*self.stride[0] + self.dilation[0]*(kh-1) + 1),
-                            self.Wp - ((self.Wo-1)*self.stride[1] + self.dilation[1]*(kw-1) + 1))
-            self.n_x, self.n_out = C*self.Hp*self.Wp, self.W.shape[0]*self.Ho*self.Wo
+            _conv_geometry(self, layer, in_shape)
         self.n_in = self.n_x + 1
         self.shape = (self.n_out, self.n_in)
         self.max_rank = min(self.shape)
 
-    def matvec(self, U: torch.Tensor) -> torch.Tensor:
-        "$A U$ for a block of columns `U` of shape (n_in, k)."
-        U = U.to(self.dtype); k = U.shape[1]
-        if self.kind == 'linear': return self.W @ U[:-1] + self.b[:, None]*U[-1]
-        img = U[:-1].T.reshape(k, self.in_shape[0], self.Hp, self.Wp)
-        out = F.conv2d(img, self.W, None, self.stride, 0, self.dilation, self.groups)
-        out = out + self.b[None, :, None, None]*U[-1][:, None, None, None]
-        return out.reshape(k, -1).T
+    def __repr__(self):
+        return f"AffineOperator({self.kind}, in={self.in_shape}, shape={self.shape})"
 
-    def rmatvec(self, R: torch.Tensor) -> torch.Tensor:
-        "$A^\\top R$ for a block of columns `R` of shape (n_out, k)."
-        R = R.to(self.dtype); k = R.shape[1]
-        if self.kind == 'linear': return torch.cat([self.W.T @ R, (self.b @ R)[None]])
-        r = R.T.reshape(k, self.W.shape[0], self.Ho, self.Wo)
-        img = F.conv_transpose2d(r, self.W, None, self.stride, 0, self.out_pad, self.groups, self.dilation)
-        last = (r*self.b[None, :, None, None]).sum((1, 2, 3))
-        return torch.cat([img.reshape(k, -1).T, last[None]])
+# %% ../nbs/30_macs.ipynb #62bf4746
+@patch
+def matvec(self: AffineOperator, U: torch.Tensor) -> torch.Tensor:
+    "$A U$ for a block of columns `U` of shape (n_in, k)."
+    U = U.to(self.dtype)
+    k = U.shape[1]
+    if self.kind == 'linear':
+        return self.W @ U[:-1] + self.b[:, None]*U[-1]
+    img = U[:-1].T.reshape(k, self.in_shape[0], self.Hp, self.Wp)
+    out = F.conv2d(img, self.W, None, self.stride, 0, self.dilation, self.groups)
+    out = out + self.b[None, :, None, None]*U[-1][:, None, None, None]
+    return out.reshape(k, -1).T
 
-    def augment(self, x: torch.Tensor) -> torch.Tensor:
-        "The augmented inputs $[\\mathrm{vec}(\\mathrm{pad}(x));1]$ as columns (n_in, N) for a batch `x`."
-        x = x.to(self.dtype)
-        if self.kind == 'conv': x = F.pad(x, (self.pad[1], self.pad[1], self.pad[0], self.pad[0]))
-        x = x.flatten(1)
-        return torch.cat([x, torch.ones(len(x), 1, dtype=self.dtype)], 1).T
+# %% ../nbs/30_macs.ipynb #f697b978
+@patch
+def rmatvec(self: AffineOperator, R: torch.Tensor) -> torch.Tensor:
+    "$A^\\top R$ for a block of columns `R` of shape (n_out, k)."
+    R = R.to(self.dtype)
+    k = R.shape[1]
+    if self.kind == 'linear':
+        return torch.cat([self.W.T @ R, (self.b @ R)[None]])
+    r = R.T.reshape(k, self.W.shape[0], self.Ho, self.Wo)
+    img = F.conv_transpose2d(r, self.W, None, self.stride, 0, self.out_pad, self.groups,
+                             self.dilation)
+    last = (r*self.b[None, :, None, None]).sum((1, 2, 3))
+    return torch.cat([img.reshape(k, -1).T, last[None]])
 
-    def dense(self) -> torch.Tensor:
-        "The explicit matrix (only for small layers: it has n_out x n_in entries)."
-        if self.n_out*self.n_in > 5e7: raise ValueError(f"operator {self.shape} is too large to densify")
-        return self.matvec(torch.eye(self.n_in, dtype=self.dtype))
+# %% ../nbs/30_macs.ipynb #7833027d
+@patch
+def augment(self: AffineOperator, x: torch.Tensor) -> torch.Tensor:
+    "Augmented inputs $[\\mathrm{vec}(\\mathrm{pad}(x));1]$ as columns (n_in, N) for a batch `x`."
+    x = x.to(self.dtype)
+    if self.kind == 'conv':
+        x = F.pad(x, (self.pad[1], self.pad[1], self.pad[0], self.pad[0]))
+    x = x.flatten(1)
+    return torch.cat([x, torch.ones(len(x), 1, dtype=self.dtype)], 1).T
 
-    def to_scipy(self):
-        "A float64 `scipy.sparse.linalg.LinearOperator` (for ARPACK's `svds`)."
-        from scipy.sparse.linalg import LinearOperator
-        f = lambda M, fn: fn(torch.as_tensor(np.asarray(M, dtype=np.float64)).reshape(M.shape[0], -1)).double().numpy()
-        return LinearOperator(self.shape, dtype=np.float64,
-                              matvec=lambda v: f(v, self.matvec).ravel(), rmatvec=lambda v: f(v, self.rmatvec).ravel(),
-                              matmat=lambda V: f(V, self.matvec), rmatmat=lambda V: f(V, self.rmatvec))
+@patch
+def dense(self: AffineOperator) -> torch.Tensor:
+    "The explicit matrix (only for small layers: it has n_out x n_in entries)."
+    if self.n_out*self.n_in > 5e7:
+        raise ValueError(f"operator {self.shape} is too large to densify")
+    return self.matvec(torch.eye(self.n_in, dtype=self.dtype))
 
-    def projection(self, Vt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        "Split rows of $Q_\\kappa^\\top$ into a matrix on the *unpadded* flattened input and an offset (the bias column)."
-        Vx, c = Vt[:, :-1], Vt[:, -1]
-        if self.kind == 'conv':
-            C, H, Wd = self.in_shape; ph, pw = self.pad
-            Vx = Vx.reshape(-1, C, self.Hp, self.Wp)[:, :, ph:ph+H, pw:pw+Wd].reshape(len(Vt), -1)
-        return Vx.contiguous(), c.contiguous()
-
-    def __repr__(self): return f"AffineOperator({self.kind}, in={self.in_shape}, shape={self.shape})"
+# %% ../nbs/30_macs.ipynb #c5c76659
+@patch
+def to_scipy(self: AffineOperator):
+    "A float64 `scipy.sparse.linalg.LinearOperator` (for ARPACK's `svds`)."
+    from scipy.sparse.linalg import LinearOperator
+    def apply(M, product):
+        block = torch.as_tensor(np.asarray(M, dtype=np.float64)).reshape(M.shape[0], -1)
+        return product(block).double().numpy()
+    return LinearOperator(self.shape, dtype=np.float64,
+                          matvec=lambda v: apply(v, self.matvec).ravel(),
+                          rmatvec=lambda v: apply(v, self.rmatvec).ravel(),
+                          matmat=lambda V: apply(V, self.matvec),
+                          rmatmat=lambda V: apply(V, self.rmatvec))
 
 # %% ../nbs/30_macs.ipynb #4f9822ce
-def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6, seed: int = 0):
-    "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder with power iterations."
+def randomized_svd(op: AffineOperator, k: int, oversample: int = 16, n_iter: int = 6,
+                   seed: int = 0):
+    "Top-`k` singular triplets `(U, S, Vt)` of `op` (descending) by a randomized range finder."
     int_option(k, 'k')
     int_option(oversample, 'oversample', 0)
     int_option(n_iter, 'n_iter', 0)
     int_option(seed, 'seed', 0)
-    if k > op.max_rank: raise ValueError(f"k={k} exceeds the rank bound {op.max_rank} of the {op.shape} operator")
-    l = min(k + oversample, op.max_rank)
+    if k > op.max_rank:
+        raise ValueError(f"k={k} exceeds the rank bound {op.max_rank} of the {op.shape} operator")
+    n_cols = min(k + oversample, op.max_rank)
     g = torch.Generator().manual_seed(seed)
-    Q = torch.linalg.qr(op.matvec(torch.randn(op.n_in, l, generator=g, dtype=op.dtype))).Q
+    Q = torch.linalg.qr(op.matvec(torch.randn(op.n_in, n_cols, generator=g, dtype=op.dtype))).Q
     for _ in range(n_iter):
         Q = torch.linalg.qr(op.rmatvec(Q)).Q
         Q = torch.linalg.qr(op.matvec(Q)).Q
     Ub, S, Vt = torch.linalg.svd(op.rmatvec(Q).T, full_matrices=False)
     return (Q @ Ub)[:, :k], S[:k], Vt[:k]
 
+# %% ../nbs/30_macs.ipynb #ae40fa19
+def _arpack_svd(op: AffineOperator, k: int, seed: int, **kw):
+    "Top-`k` triplets by ARPACK, sorted descending like the other methods."
+    from scipy.sparse.linalg import svds
+    if k >= op.max_rank:
+        raise ValueError(f"ARPACK needs k < {op.max_rank}; use method='dense'")
+    U, S, Vt = svds(op.to_scipy(), k=k, random_state=seed, **kw)
+    order = np.argsort(-S)
+    def as_tensor(a):
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=op.dtype)
+    return as_tensor(U[:, order]), as_tensor(S[order]), as_tensor(Vt[order])
+
+# %% ../nbs/30_macs.ipynb #aae2f614
 def layer_svd(op: AffineOperator, k: int, method: str = 'randomized', seed: int = 0, **kw):
-    "Top-`k` singular triplets of an `AffineOperator` with `method` in 'randomized', 'arpack', 'dense'."
+    "Top-`k` singular triplets of `op` by `method`: 'randomized', 'arpack' or 'dense'."
     int_option(k, 'k')
-    if k > op.max_rank: raise ValueError(f"corevector size {k} is larger than the rank bound {op.max_rank} of the "
-                                         f"layer's {op.shape[0]}x{op.shape[1]} augmented operator")
-    if method == 'randomized': return randomized_svd(op, k, seed=seed, **kw)
+    if k > op.max_rank:
+        raise ValueError(f"corevector size {k} is larger than the rank bound {op.max_rank} of the "
+                         f"layer's {op.shape[0]}x{op.shape[1]} augmented operator")
+    if method == 'randomized':
+        return randomized_svd(op, k, seed=seed, **kw)
     if method == 'dense':
         U, S, Vt = torch.linalg.svd(op.dense(), full_matrices=False)
         return U[:, :k], S[:k], Vt[:k]
     if method == 'arpack':
-        from scipy.sparse.linalg import svds
-        if k >= op.max_rank: raise ValueError(f"ARPACK needs k < {op.max_rank}; use method='dense'")
-        U, S, Vt = svds(op.to_scipy(), k=k, random_state=seed, **kw)
-        o = np.argsort(-S)
-        t = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=op.dtype)
-        return t(U[:, o]), t(S[o]), t(Vt[o])
+        return _arpack_svd(op, k, seed, **kw)
     raise ValueError(f"unknown SVD method {method!r}; use 'randomized', 'arpack' or 'dense'")
 
+# %% ../nbs/30_macs.ipynb #0dfb83a2
+@patch
+def projection(self: AffineOperator, Vt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Rows of $Q_\\kappa^\\top$ as a matrix on the *unpadded* flattened input, and an offset."
+    Vx, c = Vt[:, :-1], Vt[:, -1]
+    if self.kind == 'conv':
+        channels, height, width = self.in_shape
+        ph, pw = self.pad
+        Vx = Vx.reshape(-1, channels, self.Hp, self.Wp)
+        Vx = Vx[:, :, ph:ph+height, pw:pw+width].reshape(len(Vt), -1)
+    return Vx.contiguous(), c.contiguous()
+
 # %% ../nbs/30_macs.ipynb #87737549
-def fit_gmm(v: np.ndarray, n_clusters: int, seed: int = 0, **kw):
-    "A diagonal-covariance `sklearn.mixture.GaussianMixture` fitted on corevectors `v` (N, kappa); read `converged_`, `n_iter_` on it."
+def fit_gmm(v: np.ndarray, n_clusters: int, seed: int = 0, max_iter: int = 1000, **kw):
+    "A diagonal `GaussianMixture` fitted on corevectors `v` (N, kappa); see `converged_`."
     from sklearn.mixture import GaussianMixture
     v = check_latents(v, name='v').numpy()
     int_option(n_clusters, 'n_clusters')
     int_option(seed, 'seed', 0)
-    if len(v) < n_clusters: raise ValueError(f"{len(v)} training corevectors cannot fit {n_clusters} clusters")
-    opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6, max_iter=1000, random_state=seed)
+    int_option(max_iter, 'max_iter')
+    if len(v) < n_clusters:
+        raise ValueError(f"{len(v)} training corevectors cannot fit {n_clusters} clusters")
+    opts = dict(covariance_type='diag', init_params='kmeans', tol=1e-3, reg_covar=1e-6,
+                max_iter=max_iter, random_state=seed)
     with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*did not converge.*')   # MACS.diagnostics() records converged_ per layer
+        warnings.filterwarnings('ignore', message='.*did not converge.*')   # MACS records it
         return GaussianMixture(n_clusters, **(opts | kw)).fit(v)
 
+# %% ../nbs/30_macs.ipynb #8430ae78
 class DiagGMM(nn.Module):
-    "Torch evaluation of a fitted diagonal `GaussianMixture`: `log_resp(v)` and `resp(v)` for a batch."
+    "Torch evaluation of a fitted diagonal `GaussianMixture`, batched on any device."
     def __init__(self, gm=None, means=None, variances=None, weights=None):
         super().__init__()
         if gm is not None:
-            if gm.covariance_type != 'diag': raise ValueError(f"need covariance_type='diag', got {gm.covariance_type!r}")
+            if gm.covariance_type != 'diag':
+                raise ValueError(f"need covariance_type='diag', got {gm.covariance_type!r}")
             means, variances, weights = gm.means_, gm.covariances_, gm.weights_
         prec = 1/torch.as_tensor(variances, dtype=torch.float32)
         mu = torch.as_tensor(means, dtype=torch.float32)
-        self.register_buffer('prec', prec); self.register_buffer('mu_prec', mu*prec)
-        self.register_buffer('const', torch.log(torch.as_tensor(weights, dtype=torch.float32))
-                             - 0.5*((mu**2*prec).sum(1) - torch.log(prec).sum(1) + mu.shape[1]*math.log(2*math.pi)))
-    def log_resp(self, v):
-        v = v.to(self.prec.dtype)
-        ll = -0.5*((v**2) @ self.prec.T) + v @ self.mu_prec.T + self.const
-        return ll - torch.logsumexp(ll, 1, keepdim=True)
-    def resp(self, v): return self.log_resp(v).exp()
+        log_norm = (mu**2*prec).sum(1) - torch.log(prec).sum(1) + mu.shape[1]*math.log(2*math.pi)
+        self.register_buffer('prec', prec)
+        self.register_buffer('mu_prec', mu*prec)
+        log_weights = torch.log(torch.as_tensor(weights, dtype=torch.float32))
+        self.register_buffer('const', log_weights - 0.5*log_norm)
 
+# %% ../nbs/30_macs.ipynb #19acec4e
+@patch
+def log_resp(self: DiagGMM, v):
+    "Log-memberships $\\log\\gamma_g(v)$ (N, G) of a batch of corevectors `v` (N, kappa)."
+    v = v.to(self.prec.dtype)
+    ll = -0.5*((v**2) @ self.prec.T) + v @ self.mu_prec.T + self.const
+    return ll - torch.logsumexp(ll, 1, keepdim=True)
+
+@patch
+def resp(self: DiagGMM, v):
+    "Memberships $\\gamma(v)$ (N, G), rows on the simplex."
+    return self.log_resp(v).exp()
+
+# %% ../nbs/30_macs.ipynb #92cc2370
 def association_matrix(clusters, labels, n_clusters: int, n_classes: int) -> torch.Tensor:
-    "$P[g,c]$ = fraction of training samples in cluster g (hard assignment) with true label c; empty clusters give zero rows."
+    "$P[g,c]$: share of cluster g's training samples (hard assignment) with true label c."
     labels = check_labels(labels, int_option(n_classes, 'n_classes'), 'labels').numpy()
-    clusters = check_labels(clusters, int_option(n_clusters, 'n_clusters'), 'clusters', len(labels)).numpy()
-    N = np.zeros((n_clusters, n_classes)); np.add.at(N, (clusters, labels), 1)
-    tot = N.sum(1, keepdims=True)
-    return torch.as_tensor(np.divide(N, tot, out=np.zeros_like(N), where=tot > 0), dtype=torch.float32)
+    n_clusters = int_option(n_clusters, 'n_clusters')
+    clusters = check_labels(clusters, n_clusters, 'clusters', len(labels)).numpy()
+    counts = np.zeros((n_clusters, n_classes))
+    np.add.at(counts, (clusters, labels), 1)
+    sizes = counts.sum(1, keepdims=True)
+    shares = np.divide(counts, sizes, out=np.zeros_like(counts), where=sizes > 0)
+    return torch.as_tensor(shares, dtype=torch.float32)
 
+# %% ../nbs/30_macs.ipynb #108e6854
 def class_vector(resp: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
-    "$p=\\gamma^\\top P/\\mathbf 1^\\top(\\gamma^\\top P)$; uniform when all membership sits on empty clusters (documented fallback)."
+    "$p=\\gamma^\\top P/\\mathbf 1^\\top(\\gamma^\\top P)$; uniform on empty clusters."
     if resp.dim() != 2 or P.dim() != 2 or resp.shape[1] != P.shape[0]:
-        raise ValueError(f"resp (N, G) and P (G, C) do not match: shapes {tuple(resp.shape)} and {tuple(P.shape)}")
-    if not torch.isfinite(resp).all(): raise ValueError("resp contain NaN or infinite values")
+        raise ValueError(f"resp (N, G) and P (G, C) do not match: shapes {tuple(resp.shape)} and "
+                         f"{tuple(P.shape)}")
+    if not torch.isfinite(resp).all():
+        raise ValueError("resp contain NaN or infinite values")
     q = resp @ P.to(resp)
     s = q.sum(1, keepdim=True)
     return torch.where(s > 1e-12, q/s.clamp_min(1e-12), torch.full_like(q, 1/q.shape[1]))
@@ -208,48 +287,82 @@ def class_vector(resp: torch.Tensor, P: torch.Tensor) -> torch.Tensor:
 def _check_maps(m, name: str) -> torch.Tensor:
     "A finite (N, L, C) stack of maps, or a `ValueError` naming `name`."
     m = torch.as_tensor(m)
-    if m.dim() != 3 or len(m) == 0: raise ValueError(f"{name} must be a non-empty (N, L, C) stack, got shape {tuple(m.shape)}")
-    if not torch.isfinite(m).all(): raise ValueError(f"{name} contain NaN or infinite values")
+    if m.dim() != 3 or len(m) == 0:
+        raise ValueError(f"{name} must be a non-empty (N, L, C) stack, got shape {tuple(m.shape)}")
+    if not torch.isfinite(m).all():
+        raise ValueError(f"{name} contain NaN or infinite values")
     return m
 
-def proto_sources(labels, preds, confidence, n_classes: int, threshold: float = 0.9) -> pd.DataFrame:
-    "Per class: training samples labelled, correct, and correct with confidence > `threshold`; `source` is what its proto-map averages."
+# %% ../nbs/30_macs.ipynb #f65565d0
+def proto_sources(labels, preds, confidence, n_classes: int,
+                  threshold: float = 0.9) -> pd.DataFrame:
+    "Per class: samples labelled, correct, correct with confidence > `threshold`, and `source`."
     labels = check_labels(labels, int_option(n_classes, 'n_classes'), 'labels')
     preds = check_labels(preds, n_classes, 'preds', len(labels))
     confidence = check_scores(confidence, len(labels), 'confidence')
-    if ((confidence < 0) | (confidence > 1)).any(): raise ValueError("confidence must lie in [0, 1]")
+    if ((confidence < 0) | (confidence > 1)).any():
+        raise ValueError("confidence must lie in [0, 1]")
     real_option(threshold, 'threshold', 0, 1)
     own = labels[None] == torch.arange(n_classes)[:, None]
-    sel = own & (preds[None] == labels[None])
-    conf = sel & (confidence[None] > threshold)
-    df = pd.DataFrame(dict(cls=range(n_classes), n_labelled=own.sum(1).numpy(), n_correct=sel.sum(1).numpy(), n_confident=conf.sum(1).numpy()))
-    df['source'] = np.where(df.n_confident > 0, 'confident', np.where(df.n_correct > 0, 'correct', 'all'))
+    correct = own & (preds[None] == labels[None])
+    confident = correct & (confidence[None] > threshold)
+    df = pd.DataFrame(dict(cls=range(n_classes), n_labelled=own.sum(1).numpy(),
+                           n_correct=correct.sum(1).numpy(), n_confident=confident.sum(1).numpy()))
+    fallback = np.where(df.n_correct > 0, 'correct', 'all')
+    df['source'] = np.where(df.n_confident > 0, 'confident', fallback)
     return df
 
-def proto_maps(maps: torch.Tensor, labels, preds, confidence, threshold: float = 0.9, fallback: str = 'correct') -> torch.Tensor:
-    "Per-class proto-maps (C, L, C) from training maps (N, L, C) of correct samples with confidence > `threshold`."
-    if fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {fallback!r}")
+# %% ../nbs/30_macs.ipynb #28fd846c
+def _proto_source_check(c: int, row, threshold: float, fallback: str) -> None:
+    "Refuse or announce a class whose proto-map cannot average confident, correct samples."
+    if row.n_labelled == 0:
+        raise ValueError(f"class {c} has no training sample; its proto-map is undefined")
+    if row.source != 'confident' and fallback == 'raise':
+        raise ValueError(f"class {c} has no correct training sample with confidence > {threshold}")
+    if row.source == 'correct':
+        warnings.warn(f"class {c}: no correct training sample with confidence > {threshold}; "
+                      f"using its {row.n_correct} correct samples at any confidence")
+    if row.source == 'all':
+        warnings.warn(f"class {c}: no correctly classified training sample; "
+                      f"using all {row.n_labelled} samples labelled {c}")
+
+def _proto_members(labels, preds, confidence, c: int, source: str,
+                   threshold: float) -> torch.Tensor:
+    "Mask of the training samples whose maps the proto-map of class `c` averages."
+    if source == 'confident':
+        chosen = (preds == c) & (confidence > threshold)
+    elif source == 'correct':
+        chosen = preds == c
+    else:
+        chosen = torch.ones_like(labels, dtype=torch.bool)
+    return (labels == c) & chosen
+
+# %% ../nbs/30_macs.ipynb #6f85a695
+def proto_maps(maps: torch.Tensor, labels, preds, confidence, threshold: float = 0.9,
+               fallback: str = 'correct') -> torch.Tensor:
+    "Per-class proto-maps (C, L, C) from the training maps (N, L, C) of confident, correct samples."
+    if fallback not in ('correct', 'raise'):
+        raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {fallback!r}")
     maps = _check_maps(maps, 'maps')
     labels, preds, confidence = (torch.as_tensor(a) for a in (labels, preds, confidence))
-    if len(labels) != len(maps): raise ValueError(f"labels has {len(labels)} labels for {len(maps)} maps")
-    C = maps.shape[2]; out = torch.zeros(C, *maps.shape[1:])
-    src = proto_sources(labels, preds, confidence, C, threshold)
-    for c, r in src.iterrows():
-        if r.n_labelled == 0: raise ValueError(f"class {c} has no training sample; its proto-map is undefined")
-        if r.source != 'confident' and fallback == 'raise': raise ValueError(f"class {c} has no correct training sample with confidence > {threshold}")
-        if r.source == 'correct': warnings.warn(f"class {c}: no correct training sample with confidence > {threshold}; using its {r.n_correct} correct samples at any confidence")
-        if r.source == 'all': warnings.warn(f"class {c}: no correctly classified training sample; using all {r.n_labelled} samples labelled {c}")
-        use = (labels == c) & {'confident': (preds == c) & (confidence > threshold), 'correct': preds == c, 'all': torch.ones_like(labels, dtype=torch.bool)}[r.source]
-        m = maps[use].sum(0)
-        out[c] = m/m.sum(1, keepdim=True).clamp_min(1e-12)
+    if len(labels) != len(maps):
+        raise ValueError(f"labels has {len(labels)} labels for {len(maps)} maps")
+    n_classes = maps.shape[2]
+    out = torch.zeros(n_classes, *maps.shape[1:])
+    sources = proto_sources(labels, preds, confidence, n_classes, threshold)
+    for c, row in sources.iterrows():
+        _proto_source_check(c, row, threshold, fallback)
+        total = maps[_proto_members(labels, preds, confidence, c, row.source, threshold)].sum(0)
+        out[c] = total/total.sum(1, keepdim=True).clamp_min(1e-12)
     return out
 
+# %% ../nbs/30_macs.ipynb #b88c9be9
 def map_cosine(maps: torch.Tensor, protos: torch.Tensor, preds) -> torch.Tensor:
-    "The MACS score: Frobenius cosine between each map (N, L, C) and the proto-map of its predicted class."
+    "The MACS score: Frobenius cosine of each map (N, L, C) to its predicted class's proto-map."
     maps, protos = _check_maps(maps, 'maps'), _check_maps(protos, 'protos')
     preds = check_labels(preds, len(protos), 'preds', len(maps))
-    pm = protos.to(maps)[preds.to(maps.device)]
-    return F.cosine_similarity(maps.flatten(1), pm.flatten(1), dim=1, eps=1e-12)
+    chosen = protos.to(maps)[preds.to(maps.device)]
+    return F.cosine_similarity(maps.flatten(1), chosen.flatten(1), dim=1, eps=1e-12)
 
 # %% ../nbs/30_macs.ipynb #a4adc14c
 @dataclass
@@ -269,241 +382,410 @@ class LayerState:
     converged: bool | None = None   # the mixture's EM converged within max_iter
     n_iter: int | None = None
 
+# %% ../nbs/30_macs.ipynb #496fd2ed
 def _per_layer(v, layers, what):
-    if isinstance(v, dict):
-        miss = [l for l in layers if l not in v]
-        if miss: raise ValueError(f"{what} has no value for layers {miss}")
-        return {l: int_option(v[l], what, None) for l in layers}
-    return {l: int_option(v, what, None) for l in layers}
+    "One int per layer from a single value or a dict."
+    if not isinstance(v, dict):
+        return {l: int_option(v, what, None) for l in layers}
+    missing = [l for l in layers if l not in v]
+    if missing:
+        raise ValueError(f"{what} has no value for layers {missing}")
+    return {l: int_option(v[l], what, None) for l in layers}
 
+# %% ../nbs/30_macs.ipynb #52ac782c
 def _layer_input(t: torch.Tensor) -> torch.Tensor:
     "Flatten a layer input; transformer token sequences (N, T, d) keep only token 0 (CLS)."
     return t[:, 0] if t.dim() == 3 else t.flatten(1)
 
+# %% ../nbs/30_macs.ipynb #b506a530
 def affine_layers(model: nn.Module, skip_convs: int = 0) -> list[str]:
-    "Names of the model's `nn.Conv2d`/`nn.Linear` layers in definition order, skipping the first `skip_convs` convs."
+    "The model's `nn.Conv2d`/`nn.Linear` layer names in order, but the first `skip_convs` convs."
     int_option(skip_convs, 'skip_convs', 0)
     names, n_conv = [], 0
-    for n, m in model.named_modules():
-        if isinstance(m, nn.Conv2d):
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Conv2d):
             n_conv += 1
-            if n_conv > skip_convs: names.append(n)
-        elif isinstance(m, nn.Linear): names.append(n)
+            if n_conv > skip_convs:
+                names.append(name)
+        elif isinstance(module, nn.Linear):
+            names.append(name)
     return names
 
+# %% ../nbs/30_macs.ipynb #7b70dd40
+def _target_layers(model: nn.Module, layers) -> list[str]:
+    "The target layer names, each an existing `nn.Linear` or `nn.Conv2d` of `model`."
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    if not layers:
+        raise ValueError("MACS needs at least one target layer")
+    for name in layers:
+        module = find_layer(model, name)   # ValueError naming close matches when absent
+        if not isinstance(module, (nn.Linear, nn.Conv2d)):
+            raise ValueError(f"target layer {name!r} is {type(module).__name__}, not an affine "
+                             "layer (nn.Linear or nn.Conv2d)")
+    return layers
+
+# %% ../nbs/30_macs.ipynb #fc558d35
+def _positive_per_layer(values: dict, what: str) -> dict:
+    "`values` unless some layer's value is below 1."
+    bad = {l: v for l, v in values.items() if v < 1}
+    if bad:
+        raise ValueError(f"{what} must be positive, got {bad}")
+    return values
+
+# %% ../nbs/30_macs.ipynb #0a2d52d9
+def _check_options(rank, proto_threshold, svd_method, batch_size, seed, proto_fallback) -> None:
+    "Refuse MACS options out of range, in the order the constructor takes them."
+    if rank is not None:
+        int_option(rank, 'rank')
+    real_option(proto_threshold, 'proto_threshold', 0, 1)
+    if svd_method not in ('randomized', 'arpack', 'dense'):
+        raise ValueError(f"unknown SVD method {svd_method!r}; "
+                         "use 'randomized', 'arpack' or 'dense'")
+    int_option(batch_size, 'batch_size')
+    int_option(seed, 'seed', 0)
+    if proto_fallback not in ('correct', 'raise'):
+        raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {proto_fallback!r}")
+
+# %% ../nbs/30_macs.ipynb #11788cc7
 class MACS(Detector):
-    "Multi-layer Analysis for Confidence Scoring (Capelli et al.): cosine of a sample's classification map to its predicted class's proto-map."
+    "MACS (Capelli et al.): a sample's map's cosine to the proto-map of its predicted class."
     name = 'MACS'
-    def __init__(self, model: nn.Module, layers: Sequence[str], kappa: int | dict = 16, n_clusters: int | dict = 50,
-                 rank: int | None = None, proto_threshold: float = 0.9, proto_fallback: str = 'correct',
-                 svd_method: str = 'randomized', batch_size: int = 256, seed: int = 0, progress: bool = True, gmm_kwargs=None):
-        if isinstance(layers, str): layers = [layers]
-        self.layers = list(layers)
-        if not self.layers: raise ValueError("MACS needs at least one target layer")
-        for l in self.layers:
-            m = find_layer(model, l)   # ValueError naming close matches when absent
-            if not isinstance(m, (nn.Linear, nn.Conv2d)):
-                raise ValueError(f"target layer {l!r} is {type(m).__name__}, not an affine layer (nn.Linear or nn.Conv2d)")
-        self.model, self.kappa, self.n_clusters = model, _per_layer(kappa, self.layers, 'kappa'), _per_layer(n_clusters, self.layers, 'n_clusters')
-        for d, w in [(self.kappa, 'kappa'), (self.n_clusters, 'n_clusters')]:
-            bad = {l: v for l, v in d.items() if v < 1}
-            if bad: raise ValueError(f"{w} must be positive, got {bad}")
-        self.rank = None if rank is None else int_option(rank, 'rank')
-        real_option(proto_threshold, 'proto_threshold', 0, 1)
-        if svd_method not in ('randomized', 'arpack', 'dense'): raise ValueError(f"unknown SVD method {svd_method!r}; use 'randomized', 'arpack' or 'dense'")
-        int_option(batch_size, 'batch_size')
-        int_option(seed, 'seed', 0)
-        if proto_fallback not in ('correct', 'raise'): raise ValueError(f"proto_fallback must be 'correct' or 'raise', got {proto_fallback!r}")
-        self.proto_threshold, self.proto_fallback, self.svd_method = proto_threshold, proto_fallback, svd_method
-        self.batch_size, self.seed, self.progress, self.gmm_kwargs = batch_size, seed, progress, dict(gmm_kwargs or {})
+    def __init__(self, model: nn.Module, layers: Sequence[str], kappa: int | dict = 16,
+                 n_clusters: int | dict = 50, rank: int | None = None, proto_threshold: float = 0.9,
+                 proto_fallback: str = 'correct', svd_method: str = 'randomized',
+                 batch_size: int = 256, seed: int = 0, progress: bool = True, gmm_kwargs=None,
+                 max_iter: int = 1000):
+        self.layers = _target_layers(model, layers)
+        self.model = model
+        self.kappa = _per_layer(kappa, self.layers, 'kappa')
+        self.n_clusters = _per_layer(n_clusters, self.layers, 'n_clusters')
+        _positive_per_layer(self.kappa, 'kappa')
+        _positive_per_layer(self.n_clusters, 'n_clusters')
+        _check_options(rank, proto_threshold, svd_method, batch_size, seed, proto_fallback)
+        self.rank = None if rank is None else int(rank)
+        self.proto_threshold, self.proto_fallback = proto_threshold, proto_fallback
+        self.svd_method = svd_method
+        self.batch_size, self.seed, self.progress = batch_size, seed, progress
+        self.gmm_kwargs = dict(gmm_kwargs or {})
+        self.max_iter = int_option(max_iter, 'max_iter')
         self.state: dict[str, LayerState] = {}
         self.fitted = False
 
-    # --- step 1: operators and SVDs
-    @torch.no_grad()
-    def prepare(self, x) -> 'MACS':
-        "Learn the target layers' input shapes from a small batch and compute their SVDs."
-        x = as_input(x, 'x')[:2]; dev = model_device(self.model); shapes = {}
-        hooks = [find_layer(self.model, l).register_forward_hook(
-                    lambda m, i, o, l=l: shapes.__setitem__(l, tuple(i[0].shape[1:]))) for l in self.layers]
-        was = self.model.training; self.model.eval()
-        try: self.n_classes = self.model(x.to(dev)).shape[1]
-        finally:
-            for h in hooks: h.remove()
-            self.model.train(was)
-        q = self.rank or max(self.kappa.values())
-        for l in tqdm(self.layers, desc='MACS: layer SVDs', disable=not self.progress, leave=False):
-            layer, shp = find_layer(self.model, l), shapes[l]
-            if isinstance(layer, nn.Linear) and len(shp) == 2: shp = shp[1:]   # transformer tokens: CLS row
-            op = AffineOperator(layer, shp)
-            if self.kappa[l] > op.max_rank:
-                raise ValueError(f"layer {l!r}: corevector size kappa={self.kappa[l]} is larger than the rank bound "
-                                 f"{op.max_rank} of its {op.shape[0]}x{op.shape[1]} augmented operator")
-            if self.kappa[l] > q: raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} is larger than rank={q}")
-            U, S, Vt = layer_svd(op, min(q, op.max_rank), self.svd_method, seed=derive_seed(self.seed, 'svd', l))
-            if S[self.kappa[l]-1] <= 1e-6*S[0]:
-                raise ValueError(f"layer {l!r}: kappa={self.kappa[l]} exceeds the numerical rank of its operator "
-                                 f"(singular value {float(S[self.kappa[l]-1]):.2e})")
-            proj, off = op.projection(Vt)
-            self.state[l] = LayerState(l, op.kind, op.in_shape, proj.to(dev), off.to(dev), S)
-        return self
-
-    @torch.no_grad()
-    def _forward(self, x, kappa_only: bool, standardise: bool):
-        "One forward pass over the batch `x`, returning (logits, {layer: corevectors})."
-        dev = model_device(self.model); cv = {}
-        def hook(l):
-            st = self.state[l]
-            P, c = (st.proj[:st.kappa], st.offset[:st.kappa]) if kappa_only else (st.proj, st.offset)
-            def f(m, i, o):
-                v = _layer_input(i[0]) @ P.T + c
-                if standardise: v = (v - st.mean[:len(c)])/st.std[:len(c)]
-                cv[l] = v
-            return f
-        hs = [find_layer(self.model, l).register_forward_hook(hook(l)) for l in self.layers]
-        try: logits = self.model(torch.as_tensor(x).to(dev))
-        finally:
-            for h in hs: h.remove()
-        return logits, cv
-
-    @torch.no_grad()
-    def corevectors(self, x, standardise: bool = True, desc: str = 'MACS: corevectors'):
-        "Full-rank corevectors of every target layer for a dataset `x`: ({layer: (N, rank)}, logits)."
-        if not self.state: raise RuntimeError("call prepare(x) or fit(x, y) first")
-        if standardise and self.state[self.layers[0]].mean is None: raise RuntimeError("standardisation needs fit(x, y) first")
-        x = as_input(x, 'x')
-        was = self.model.training; self.model.eval(); out, logits = {l: [] for l in self.layers}, []
-        try:
-            n = len(x)
-            for xb, _ in tqdm(iter_batches(x, self.batch_size), desc=desc, total=-(-n//self.batch_size), disable=not self.progress, leave=False):
-                lg, cv = self._forward(xb, False, standardise)
-                logits.append(lg.cpu())
-                for l in self.layers: out[l].append(cv[l].cpu())
-        finally: self.model.train(was)
-        return {l: torch.cat(v) for l, v in out.items()}, torch.cat(logits)
-
-    # --- steps 2-4 and 6
-    def fit(self, x, y, val=None) -> 'MACS':
-        "Fit on training inputs `x` (N, ...) in model space and true labels `y`."
-        x = as_input(x, 'x')
-        check_labels(y, None, 'y', len(x))
-        self.prepare(x)
-        y = check_labels(y, self.n_classes, 'y', len(x))
-        cv, logits = self.corevectors(x, standardise=False)
-        self.n_classes = logits.shape[1]
-        for l in tqdm(self.layers, desc='MACS: GMMs', disable=not self.progress, leave=False):
-            st = self.state[l]; v = cv[l]
-            st.mean, st.std = v.mean(0).to(st.proj.device), (v.std(0) + 1e-8).to(st.proj.device)
-            self.fit_layer(l, ((v - st.mean.cpu())/st.std.cpu())[:, :self.kappa[l]], y, self.n_clusters[l])
-        self.fitted = True
-        maps = self._maps_from_cv({l: ((cv[l] - self.state[l].mean.cpu())/self.state[l].std.cpu())[:, :self.kappa[l]] for l in self.layers})
-        prob = logits.softmax(1)
-        self.train_maps, self.train_labels, self.train_preds = maps, y, prob.argmax(1)
-        self.proto_info = proto_sources(y, prob.argmax(1), prob.max(1).values, self.n_classes, self.proto_threshold)
-        with warnings.catch_warnings():
-            if self.proto_fallback == 'correct': warnings.simplefilter('ignore')   # counted in proto_info and diagnostics()
-            self.protos = proto_maps(maps, y, prob.argmax(1), prob.max(1).values, self.proto_threshold, self.proto_fallback)
-        return self
-
-    def diagnostics(self) -> dict:
-        "What changes the meaning of the scores: classes whose proto-map fell back, and mixtures that did not converge."
-        if not self.fitted: raise RuntimeError("MACS: call fit(...) first")
-        fb = self.proto_info[self.proto_info.source != 'confident']
-        return dict(proto_fallbacks=len(fb), proto_fallback_classes={int(r.cls): r.source for r in fb.itertuples()},
-                    n_classes=self.n_classes, gmm_not_converged=[l for l in self.layers if not self.state[l].converged],
-                    gmm_n_iter={l: self.state[l].n_iter for l in self.layers}, n_layers=len(self.layers))
-
-    def fit_layer(self, layer: str, v: torch.Tensor, y, n_clusters: int):
-        "Fit layer `layer`'s mixture on standardised, trimmed corevectors `v` and its association matrix."
-        st = self.state[layer]
-        gm = fit_gmm(v.numpy(), n_clusters, derive_seed(self.seed, 'gmm', layer, v.shape[1], n_clusters), **self.gmm_kwargs)
-        st.kappa, st.gmm = v.shape[1], DiagGMM(gm).to(st.proj.device)
-        st.converged, st.n_iter = bool(gm.converged_), int(gm.n_iter_)
-        st.P = association_matrix(gm.predict(v.numpy().astype(np.float64)), y, n_clusters, self.n_classes).to(st.proj.device)
-
-    def _maps_from_cv(self, cv: dict) -> torch.Tensor:
-        return torch.stack([class_vector(self.state[l].gmm.resp(cv[l].to(self.state[l].P.device)), self.state[l].P).cpu()
-                            for l in self.layers], 1)
-
-    @torch.no_grad()
-    def maps(self, x) -> tuple[torch.Tensor, torch.Tensor]:
-        "Classification maps (N, L, C) and logits for a batch `x`."
-        if not self.fitted: raise RuntimeError("MACS: call fit(...) first")
-        x = as_input(x, 'x')
-        was = self.model.training; self.model.eval()
-        try: logits, cv = self._forward(x, True, True)
-        finally: self.model.train(was)
-        return torch.stack([class_vector(self.state[l].gmm.resp(cv[l]), self.state[l].P) for l in self.layers], 1), logits
-
     def _score(self, x) -> torch.Tensor:
-        m, logits = self.maps(x)
-        return map_cosine(m, self.protos, logits.argmax(1)).cpu()
+        maps, logits = self.maps(x)
+        return map_cosine(maps, self.protos, logits.argmax(1)).cpu()
 
-    def score_and_logits(self, x) -> tuple[torch.Tensor, torch.Tensor]:
-        "MACS scores and the model's logits of a whole dataset `x`, batch by batch (one forward pass per batch serves both)."
-        ss, ls = [], []
-        for xb, _ in iter_batches(as_input(x, 'x'), self.batch_size):
-            m, lg = self.maps(xb); ss.append(map_cosine(m, self.protos, lg.argmax(1)).cpu()); ls.append(lg.cpu())
-        return torch.cat(ss), torch.cat(ls)
+    def __repr__(self):
+        return f"MACS(layers={self.layers}, kappa={self.kappa}, n_clusters={self.n_clusters})"
 
-    def __repr__(self): return f"MACS(layers={self.layers}, kappa={self.kappa}, n_clusters={self.n_clusters})"
+# %% ../nbs/30_macs.ipynb #22523121
+@patch
+@torch.no_grad()
+def _input_shapes(self: MACS, x) -> dict:
+    "Each target layer's input shape (one sample), from a forward pass on `x`; sets `n_classes`."
+    shapes = {}
+    def recorder(name):
+        return lambda module, inputs, output: shapes.__setitem__(name, tuple(inputs[0].shape[1:]))
+    hooks = [find_layer(self.model, l).register_forward_hook(recorder(l)) for l in self.layers]
+    was_training = self.model.training
+    self.model.eval()
+    try:
+        self.n_classes = self.model(x.to(model_device(self.model))).shape[1]
+    finally:
+        for h in hooks:
+            h.remove()
+        self.model.train(was_training)
+    return shapes
 
-# %% ../nbs/30_macs.ipynb #3ce4d608
-def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4, 8, 16, 32),
-         clusters: Sequence[int] = (10, 20, 50, 100), n_trials: int = 16, k: int = 1, seed: int = 0, progress: bool = True):
-    "Per-layer TPE search of (kappa, n_clusters) by top-`k` validation accuracy of the layer's class vector; returns (best, trials)."
-    import optuna
-    from trustbook.metrics import topk_accuracy
-    x_train, x_val = as_input(x_train, 'x_train'), as_input(x_val, 'x_val')
-    for name, v in [('kappas', kappas), ('clusters', clusters)]:
-        if not len(v): raise ValueError(f"{name} is empty")
-        for q in v: int_option(q, name)
+# %% ../nbs/30_macs.ipynb #914e977b
+@patch
+def _layer_state(self: MACS, name: str, shape: tuple, rank: int) -> LayerState:
+    "Operator, SVD and projection of one target layer whose input has `shape`."
+    layer = find_layer(self.model, name)
+    if isinstance(layer, nn.Linear) and len(shape) == 2:
+        shape = shape[1:]   # transformer tokens: the CLS row
+    op = AffineOperator(layer, shape)
+    kappa = self.kappa[name]
+    if kappa > op.max_rank:
+        raise ValueError(f"layer {name!r}: corevector size kappa={kappa} is larger than the rank "
+                         f"bound {op.max_rank} of its {op.shape[0]}x{op.shape[1]} augmented "
+                         "operator")
+    if kappa > rank:
+        raise ValueError(f"layer {name!r}: kappa={kappa} is larger than rank={rank}")
+    seed = derive_seed(self.seed, 'svd', name)
+    U, S, Vt = layer_svd(op, min(rank, op.max_rank), self.svd_method, seed=seed)
+    if S[kappa-1] <= 1e-6*S[0]:
+        raise ValueError(f"layer {name!r}: kappa={kappa} exceeds the numerical rank of its "
+                         f"operator (singular value {float(S[kappa-1]):.2e})")
+    proj, offset = op.projection(Vt)
+    device = model_device(self.model)
+    return LayerState(name, op.kind, op.in_shape, proj.to(device), offset.to(device), S)
+
+# %% ../nbs/30_macs.ipynb #64d3db23
+@patch
+@torch.no_grad()
+def prepare(self: MACS, x) -> MACS:
+    "Learn the target layers' input shapes from a small batch and compute their SVDs."
+    x = as_input(x, 'x')[:2]
+    shapes = self._input_shapes(x)
+    rank = self.rank or max(self.kappa.values())
+    for l in tqdm(self.layers, desc='MACS: layer SVDs', disable=not self.progress, leave=False):
+        self.state[l] = self._layer_state(l, shapes[l], rank)
+    return self
+
+# %% ../nbs/30_macs.ipynb #59d3f775
+@patch
+@torch.no_grad()
+def _forward(self: MACS, x, kappa_only: bool, standardise: bool):
+    "One forward pass over the batch `x`, returning (logits, {layer: corevectors})."
+    corevecs = {}
+    def hook(name):
+        st = self.state[name]
+        n_rows = st.kappa if kappa_only else len(st.offset)
+        proj, offset = st.proj[:n_rows], st.offset[:n_rows]
+        def project(module, inputs, output):
+            v = _layer_input(inputs[0]) @ proj.T + offset
+            if standardise:
+                v = (v - st.mean[:len(offset)])/st.std[:len(offset)]
+            corevecs[name] = v
+        return project
+    handles = [find_layer(self.model, l).register_forward_hook(hook(l)) for l in self.layers]
+    try:
+        logits = self.model(torch.as_tensor(x).to(model_device(self.model)))
+    finally:
+        for h in handles:
+            h.remove()
+    return logits, corevecs
+
+# %% ../nbs/30_macs.ipynb #0355d7a1
+@patch
+@torch.no_grad()
+def corevectors(self: MACS, x, standardise: bool = True, desc: str = 'MACS: corevectors'):
+    "Full-rank corevectors of every target layer for a dataset `x`: ({layer: (N, rank)}, logits)."
+    if not self.state:
+        raise RuntimeError("call prepare(x) or fit(x, y) first")
+    if standardise and self.state[self.layers[0]].mean is None:
+        raise RuntimeError("standardisation needs fit(x, y) first")
+    x = as_input(x, 'x')
+    was_training = self.model.training
+    self.model.eval()
+    out, logits = {l: [] for l in self.layers}, []
+    n_batches = -(-len(x)//self.batch_size)
+    try:
+        batches = tqdm(iter_batches(x, self.batch_size), desc=desc, total=n_batches,
+                       disable=not self.progress, leave=False)
+        for xb, _ in batches:
+            batch_logits, corevecs = self._forward(xb, False, standardise)
+            logits.append(batch_logits.cpu())
+            for l in self.layers:
+                out[l].append(corevecs[l].cpu())
+    finally:
+        self.model.train(was_training)
+    return {l: torch.cat(v) for l, v in out.items()}, torch.cat(logits)
+
+# %% ../nbs/30_macs.ipynb #fe787f71
+@patch
+def fit_layer(self: MACS, layer: str, v: torch.Tensor, y, n_clusters: int):
+    "Fit `layer`'s mixture on standardised, trimmed corevectors `v`, and its association matrix."
+    st = self.state[layer]
+    seed = derive_seed(self.seed, 'gmm', layer, v.shape[1], n_clusters)
+    options = {'max_iter': self.max_iter} | self.gmm_kwargs
+    gm = fit_gmm(v.numpy(), n_clusters, seed, **options)
+    st.kappa, st.gmm = v.shape[1], DiagGMM(gm).to(st.proj.device)
+    st.converged, st.n_iter = bool(gm.converged_), int(gm.n_iter_)
+    clusters = gm.predict(v.numpy().astype(np.float64))
+    st.P = association_matrix(clusters, y, n_clusters, self.n_classes).to(st.proj.device)
+
+# %% ../nbs/30_macs.ipynb #d54a6a94
+@patch
+def _standardised(self: MACS, layer: str, v: torch.Tensor) -> torch.Tensor:
+    "Corevectors `v` (N, rank) of `layer`, standardised and trimmed to kappa columns."
+    st = self.state[layer]
+    return ((v - st.mean.cpu())/st.std.cpu())[:, :self.kappa[layer]]
+
+@patch
+def _fit_protos(self: MACS, maps: torch.Tensor, y: torch.Tensor, prob: torch.Tensor):
+    "Proto-maps from the training maps, labels and softmax outputs; fallbacks counted, not warned."
+    preds, confidence = prob.argmax(1), prob.max(1).values
+    self.train_maps, self.train_labels, self.train_preds = maps, y, preds
+    self.proto_info = proto_sources(y, preds, confidence, self.n_classes, self.proto_threshold)
+    self.n_proto_fallbacks = int((self.proto_info.source != 'confident').sum())
+    with warnings.catch_warnings():
+        if self.proto_fallback == 'correct':
+            warnings.simplefilter('ignore')   # counted in n_proto_fallbacks and diagnostics()
+        self.protos = proto_maps(maps, y, preds, confidence, self.proto_threshold,
+                                 self.proto_fallback)
+
+# %% ../nbs/30_macs.ipynb #8b1e8b44
+@patch
+def _record_mixtures(self: MACS):
+    "The per-layer table `gmm_info`, and one warning if some mixture stopped at `max_iter`."
+    rows = [dict(layer=l, kappa=st.kappa, n_clusters=self.n_clusters[l], converged=st.converged,
+                 n_iter=st.n_iter) for l, st in ((l, self.state[l]) for l in self.layers)]
+    self.gmm_info = pd.DataFrame(rows)
+    stopped = self.gmm_info.layer[~self.gmm_info.converged].tolist()
+    if stopped:
+        warnings.warn(f"MACS: the mixtures of layers {stopped} did not converge within "
+                      f"max_iter={self.max_iter} EM iterations; see gmm_info and diagnostics()")
+
+# %% ../nbs/30_macs.ipynb #73694680
+@patch
+def _maps_from_cv(self: MACS, cv: dict) -> torch.Tensor:
+    "Maps (N, L, C) from standardised, trimmed corevectors {layer: (N, kappa)} (offline)."
+    rows = []
+    for l in self.layers:
+        st = self.state[l]
+        rows.append(class_vector(st.gmm.resp(cv[l].to(st.P.device)), st.P).cpu())
+    return torch.stack(rows, 1)
+
+# %% ../nbs/30_macs.ipynb #46304238
+@patch
+def fit(self: MACS, x, y, val=None) -> MACS:
+    "Fit on training inputs `x` (N, ...) in model space and true labels `y`."
+    x = as_input(x, 'x')
+    check_labels(y, None, 'y', len(x))
+    self.prepare(x)
+    y = check_labels(y, self.n_classes, 'y', len(x))
+    cv, logits = self.corevectors(x, standardise=False)
+    self.n_classes = logits.shape[1]
+    for l in tqdm(self.layers, desc='MACS: GMMs', disable=not self.progress, leave=False):
+        st = self.state[l]
+        st.mean = cv[l].mean(0).to(st.proj.device)
+        st.std = (cv[l].std(0) + 1e-8).to(st.proj.device)
+        self.fit_layer(l, self._standardised(l, cv[l]), y, self.n_clusters[l])
+    self.fitted = True
+    self._record_mixtures()
+    maps = self._maps_from_cv({l: self._standardised(l, cv[l]) for l in self.layers})
+    self._fit_protos(maps, y, logits.softmax(1))
+    return self
+
+# %% ../nbs/30_macs.ipynb #4f6d19d9
+@patch
+def diagnostics(self: MACS) -> dict:
+    "What changes the scores' meaning: proto-map fallbacks and mixtures that did not converge."
+    if not self.fitted:
+        raise RuntimeError("MACS: call fit(...) first")
+    fallbacks = self.proto_info[self.proto_info.source != 'confident']
+    return dict(proto_fallbacks=len(fallbacks),
+                proto_fallback_classes={int(r.cls): r.source for r in fallbacks.itertuples()},
+                n_classes=self.n_classes,
+                gmm_not_converged=[l for l in self.layers if not self.state[l].converged],
+                gmm_n_iter={l: self.state[l].n_iter for l in self.layers},
+                n_layers=len(self.layers))
+
+# %% ../nbs/30_macs.ipynb #a9229786
+@patch
+@torch.no_grad()
+def maps(self: MACS, x) -> tuple[torch.Tensor, torch.Tensor]:
+    "Classification maps (N, L, C) and logits for a batch `x`."
+    if not self.fitted:
+        raise RuntimeError("MACS: call fit(...) first")
+    x = as_input(x, 'x')
+    was_training = self.model.training
+    self.model.eval()
+    try:
+        logits, cv = self._forward(x, True, True)
+    finally:
+        self.model.train(was_training)
+    rows = [class_vector(self.state[l].gmm.resp(cv[l]), self.state[l].P) for l in self.layers]
+    return torch.stack(rows, 1), logits
+
+# %% ../nbs/30_macs.ipynb #0d3a61ef
+@patch
+def score_and_logits(self: MACS, x) -> tuple[torch.Tensor, torch.Tensor]:
+    "MACS scores and the model's logits of a whole dataset `x`, one forward pass per batch."
+    scores, logits = [], []
+    for xb, _ in iter_batches(as_input(x, 'x'), self.batch_size):
+        batch_maps, batch_logits = self.maps(xb)
+        scores.append(map_cosine(batch_maps, self.protos, batch_logits.argmax(1)).cpu())
+        logits.append(batch_logits.cpu())
+    return torch.cat(scores), torch.cat(logits)
+
+# %% ../nbs/30_macs.ipynb #334d1057
+def _check_grid(kappas, clusters, n_trials: int, k: int, seed: int) -> None:
+    "Refuse an empty or non-integer grid and bad search options."
+    for name, values in [('kappas', kappas), ('clusters', clusters)]:
+        if not len(values):
+            raise ValueError(f"{name} is empty")
+        for value in values:
+            int_option(value, name)
     int_option(n_trials, 'n_trials')
     int_option(k, 'k')
     int_option(seed, 'seed', 0)
-    tmp = MACS(macs.model, macs.layers, kappa=1, n_clusters=1, rank=max(kappas), svd_method=macs.svd_method,
-               batch_size=macs.batch_size, seed=seed, progress=False)
+
+# %% ../nbs/30_macs.ipynb #51afe078
+def _tune_layer(tmp: MACS, layer: str, train_cv, val_cv, y_train, y_val, kappas, clusters,
+                n_trials: int, k: int, seed: int):
+    "TPE search of (kappa, n_clusters) for one layer: (best params, {(kappa, G): accuracy})."
+    import optuna
+    from trustbook.metrics import topk_accuracy
+    mu, sd = train_cv.mean(0), train_cv.std(0) + 1e-8
+    train_std, val_std = (train_cv - mu)/sd, (val_cv - mu)/sd
+    max_kappa = min(tmp.state[layer].proj.shape[0], max(kappas))
+    ks = [q for q in kappas if q <= max_kappa]
+    gs = [g for g in clusters if g <= len(train_std)]
+    if not ks or not gs:
+        raise ValueError(f"layer {layer!r}: no admissible (kappa, n_clusters) in the grid")
+    memo = {}
+    def objective(trial):
+        q, g = trial.suggest_categorical('kappa', ks), trial.suggest_categorical('n_clusters', gs)
+        if (q, g) not in memo:
+            tmp.fit_layer(layer, train_std[:, :q], y_train, g)
+            st = tmp.state[layer]
+            p = class_vector(st.gmm.resp(val_std[:, :q].to(st.P.device)), st.P).cpu()
+            memo[q, g] = topk_accuracy(p, y_val, k)
+        return memo[q, g]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=derive_seed(seed, 'tpe', layer))
+    study = optuna.create_study(direction='maximize', sampler=sampler)
+    study.optimize(objective, n_trials=n_trials, n_jobs=1)   # sequential: reproducible
+    return dict(study.best_params), memo
+
+# %% ../nbs/30_macs.ipynb #df448231
+def tune(macs: MACS, x_train, y_train, x_val, y_val, kappas: Sequence[int] = (4, 8, 16, 32),
+         clusters: Sequence[int] = (10, 20, 50, 100), n_trials: int = 16, k: int = 1, seed: int = 0,
+         progress: bool = True):
+    "Per-layer TPE search of (kappa, n_clusters) by top-`k` validation accuracy: (best, trials)."
+    x_train, x_val = as_input(x_train, 'x_train'), as_input(x_val, 'x_val')
+    _check_grid(kappas, clusters, n_trials, k, seed)
+    tmp = MACS(macs.model, macs.layers, kappa=1, n_clusters=1, rank=max(kappas),
+               svd_method=macs.svd_method, batch_size=macs.batch_size, seed=seed, progress=False,
+               max_iter=macs.max_iter)
     tmp.prepare(x_train)
     y_train = check_labels(y_train, tmp.n_classes, 'y_train', len(x_train))
     y_val = check_labels(y_val, tmp.n_classes, 'y_val', len(x_val))
-    tr, lg = tmp.corevectors(x_train, standardise=False, desc='tune: train corevectors')
-    va, _ = tmp.corevectors(x_val, standardise=False, desc='tune: val corevectors')
-    tmp.n_classes = lg.shape[1]
+    train_cv, train_logits = tmp.corevectors(x_train, standardise=False,
+                                             desc='tune: train corevectors')
+    val_cv, _ = tmp.corevectors(x_val, standardise=False, desc='tune: val corevectors')
+    tmp.n_classes = train_logits.shape[1]
     rows, best = [], {}
     for l in tqdm(macs.layers, desc='tune: layers', disable=not progress, leave=False):
-        mu, sd = tr[l].mean(0), tr[l].std(0) + 1e-8
-        vt, vv = (tr[l] - mu)/sd, (va[l] - mu)/sd
-        max_k = min(tmp.state[l].proj.shape[0], max(kappas))
-        ks, gs = [q for q in kappas if q <= max_k], [g for g in clusters if g <= len(vt)]
-        if not ks or not gs: raise ValueError(f"layer {l!r}: no admissible (kappa, n_clusters) in the grid")
-        memo = {}
-        def objective(trial):
-            q, g = trial.suggest_categorical('kappa', ks), trial.suggest_categorical('n_clusters', gs)
-            if (q, g) not in memo:
-                tmp.fit_layer(l, vt[:, :q], y_train, g)
-                p = class_vector(tmp.state[l].gmm.resp(vv[:, :q].to(tmp.state[l].P.device)), tmp.state[l].P).cpu()
-                memo[q, g] = topk_accuracy(p, y_val, k)
-            return memo[q, g]
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=derive_seed(seed, 'tpe', l)))
-        study.optimize(objective, n_trials=n_trials, n_jobs=1)   # sequential: reproducible
-        best[l] = dict(study.best_params)
-        rows += [dict(layer=l, kappa=q, n_clusters=g, accuracy=a) for (q, g), a in sorted(memo.items())]
+        best[l], memo = _tune_layer(tmp, l, train_cv[l], val_cv[l], y_train, y_val, kappas,
+                                    clusters, n_trials, k, seed)
+        rows += [dict(layer=l, kappa=q, n_clusters=g, accuracy=a)
+                 for (q, g), a in sorted(memo.items())]
     return best, pd.DataFrame(rows)
 
+# %% ../nbs/30_macs.ipynb #e713f892
 def tuning_figure(trials: pd.DataFrame, best: dict | None = None, k: int = 1):
-    "Heatmaps of top-`k` validation accuracy over the (kappa, n_clusters) grid, one panel per layer (blank = not tried)."
+    "Heatmaps of top-`k` validation accuracy on each layer's (kappa, n_clusters) grid."
     import matplotlib.pyplot as plt
     layers = list(dict.fromkeys(trials.layer))
-    fig, axs = plt.subplots(1, len(layers), figsize=(2.6*len(layers), 2.6), squeeze=False, constrained_layout=True)
+    fig, axs = plt.subplots(1, len(layers), figsize=(2.6*len(layers), 2.6), squeeze=False,
+                            constrained_layout=True)
     vmin, vmax = trials.accuracy.min(), trials.accuracy.max()
     for ax, l in zip(axs[0], layers):
-        t = trials[trials.layer == l].pivot_table(index='kappa', columns='n_clusters', values='accuracy')
-        im = ax.imshow(t.values, origin='lower', vmin=vmin, vmax=vmax, cmap='viridis', aspect='auto')
-        ax.set_xticks(range(t.shape[1]), t.columns); ax.set_yticks(range(t.shape[0]), t.index)
-        ax.set_title(l, fontsize=9); ax.set_xlabel('clusters G')
+        t = trials[trials.layer == l].pivot_table(index='kappa', columns='n_clusters',
+                                                  values='accuracy')
+        im = ax.imshow(t.values, origin='lower', vmin=vmin, vmax=vmax, cmap='viridis',
+                       aspect='auto')
+        ax.set_xticks(range(t.shape[1]), t.columns)
+        ax.set_yticks(range(t.shape[0]), t.index)
+        ax.set_title(l, fontsize=9)
+        ax.set_xlabel('clusters G')
         if best and l in best:
-            ax.plot(list(t.columns).index(best[l]['n_clusters']), list(t.index).index(best[l]['kappa']), 'r*', ms=10)
+            col = list(t.columns).index(best[l]['n_clusters'])
+            ax.plot(col, list(t.index).index(best[l]['kappa']), 'r*', ms=10)
     axs[0][0].set_ylabel('corevector size κ')
     fig.colorbar(im, ax=axs[0].tolist(), label=f'top-{k} val. accuracy')
     return fig
@@ -515,92 +797,137 @@ def _map_axis(ax, img, title, macs, class_names, ylabels: bool):
     im = ax.imshow(img, vmin=float(img.min()), vmax=float(img.max()), cmap='magma', aspect='auto')
     plt.colorbar(im, ax=ax, fraction=0.08, pad=0.02).ax.tick_params(labelsize=6)
     ax.set_title(title, fontsize=8)
-    ax.set_yticks(range(len(macs.layers)), macs.layers if ylabels else [''] * len(macs.layers), fontsize=6)
-    ax.set_xticks(range(img.shape[1]), class_names if class_names else range(img.shape[1]), fontsize=6, rotation=90)
+    names = macs.layers if ylabels else [''] * len(macs.layers)
+    ax.set_yticks(range(len(macs.layers)), names, fontsize=6)
+    ticks = class_names if class_names else range(img.shape[1])
+    ax.set_xticks(range(img.shape[1]), ticks, fontsize=6, rotation=90)
 
+# %% ../nbs/30_macs.ipynb #27e3f64b
 def plot_maps(macs: MACS, samples: dict, class_names: Sequence[str] | None = None):
-    "Figure of each sample's classification map beside its predicted class's proto-map; `samples` maps titles to single inputs."
+    "Each sample's map above its predicted class's proto-map; `samples` maps titles to inputs."
     import matplotlib.pyplot as plt
     n = len(samples)
     fig, axs = plt.subplots(2, n, figsize=(2.7*n, 4.6), squeeze=False, constrained_layout=True)
     for j, (title, x) in enumerate(samples.items()):
         m, lg = macs.maps(torch.as_tensor(x)[None])
-        p = int(lg.argmax(1)); s = float(map_cosine(m, macs.protos, lg.argmax(1)))
-        lab = class_names[p] if class_names else str(p)
-        _map_axis(axs[0][j], m[0].cpu(), f'{title}\nmap, pred {lab}, s={s:.2f}', macs, class_names, j == 0)
-        _map_axis(axs[1][j], macs.protos[p], f'proto-map {lab}', macs, class_names, j == 0)
+        pred = int(lg.argmax(1))
+        score = float(map_cosine(m, macs.protos, lg.argmax(1)))
+        name = class_names[pred] if class_names else str(pred)
+        heading = f'{title}\nmap, pred {name}, s={score:.2f}'
+        _map_axis(axs[0][j], m[0].cpu(), heading, macs, class_names, j == 0)
+        _map_axis(axs[1][j], macs.protos[pred], f'proto-map {name}', macs, class_names, j == 0)
     return fig
 
+# %% ../nbs/30_macs.ipynb #ba81d14b
 def plot_protos(macs: MACS, class_names: Sequence[str] | None = None, k: int = 1):
-    "The paper's Figure 2: the `k` proto-maps with the largest and the `k` with the smallest Frobenius norm."
+    "The paper's Figure 2: the `k` proto-maps of largest and the `k` of smallest Frobenius norm."
     import matplotlib.pyplot as plt
-    if not macs.fitted: raise RuntimeError("MACS: call fit(...) first")
+    if not macs.fitted:
+        raise RuntimeError("MACS: call fit(...) first")
     int_option(k, 'k')
     norms = macs.protos.flatten(1).norm(dim=1)
     order = torch.argsort(norms, descending=True, stable=True).tolist()
     k = max(1, min(k, len(order)//2))
     pick = [('largest', c) for c in order[:k]] + [('smallest', c) for c in order[::-1][:k][::-1]]
-    fig, axs = plt.subplots(1, len(pick), figsize=(2.9*len(pick), 2.9), squeeze=False, constrained_layout=True)
-    src = dict(zip(macs.proto_info.cls, macs.proto_info.source))
+    fig, axs = plt.subplots(1, len(pick), figsize=(2.9*len(pick), 2.9), squeeze=False,
+                            constrained_layout=True)
+    source = dict(zip(macs.proto_info.cls, macs.proto_info.source))
     for j, (which, c) in enumerate(pick):
-        lab = class_names[c] if class_names else str(c)
-        _map_axis(axs[0][j], macs.protos[c], f'{which}: {lab}\n$\\|P\\|_F$={float(norms[c]):.2f} ({src[c]})', macs, class_names, j == 0)
+        name = class_names[c] if class_names else str(c)
+        title = f'{which}: {name}\n$\\|P\\|_F$={float(norms[c]):.2f} ({source[c]})'
+        _map_axis(axs[0][j], macs.protos[c], title, macs, class_names, j == 0)
     return fig
 
 # %% ../nbs/30_macs.ipynb #fdf3666e
 def _median_time(fn, repeats: int) -> float:
+    "Median wall time of `repeats` calls of `fn`, after one warm-up call."
     fn()  # warm-up
-    ts = []
+    times = []
     for _ in range(repeats):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 def vgg_targets(model: nn.Module) -> list[str]:
-    "MACS target layers of a VGG-style model: every conv layer but the first two, and every linear layer (as the paper does for VGG16)."
+    "MACS target layers of a VGG-style model: every conv layer but the first two, every linear one."
     return affine_layers(model, skip_convs=2)
 
 def _linear_rank(layer) -> int:
     "Rank bound of a linear layer's augmented operator (a large number for convolutions)."
-    return min(layer.out_features, layer.in_features + 1) if isinstance(layer, nn.Linear) else 10**9
+    if isinstance(layer, nn.Linear):
+        return min(layer.out_features, layer.in_features + 1)
+    return 10**9
 
-def bench_macs(argv: list[str] | None = None) -> int:
-    "`trustbook bench macs`: online overhead of MACS, DMD and Feature Squeezing vs inference, and MACS's fit time."
+# %% ../nbs/30_macs.ipynb #ef073e70
+def _bench_args(argv: list[str] | None):
+    "Parse and check the arguments of `trustbook bench macs` (an `argparse.Namespace`)."
+    import argparse
     p = argparse.ArgumentParser(prog='trustbook bench macs', description=bench_macs.__doc__)
-    p.add_argument('--model', default='vgg_cifar10', help='zoo name of the model (trustbook.models.trained)')
-    p.add_argument('--profile', default='quick', help='zoo and data profile (quick: max_train from settings.ini)')
+    p.add_argument('--model', default='vgg_cifar10',
+                   help='zoo name of the model (trustbook.models.trained)')
+    p.add_argument('--profile', default='quick',
+                   help='zoo and data profile (quick: max_train from settings.ini)')
     p.add_argument('--batch', type=int, default=256, help='test images per timed batch')
     p.add_argument('--repeats', type=int, default=5)
-    p.add_argument('--max-train', type=int, default=None, help='training subset for the fit (default: the profile max_train)')
-    p.add_argument('--kappa', type=int, default=32, help='corevector size (capped at each linear layer\'s rank)')
+    p.add_argument('--max-train', type=int, default=None,
+                   help='training subset for the fit (default: the profile max_train)')
+    p.add_argument('--kappa', type=int, default=32,
+                   help='corevector size (capped at each linear layer\'s rank)')
     p.add_argument('--clusters', type=int, default=100)
-    p.add_argument('--threads', type=int, default=None, help='torch threads (default: torch decides)')
+    p.add_argument('--threads', type=int, default=None,
+                   help='torch threads (default: torch decides)')
     a = p.parse_args(argv)
-    if a.batch < 1 or a.repeats < 1: p.error('--batch and --repeats must be positive')
-    if a.kappa < 1 or a.clusters < 1: p.error('--kappa and --clusters must be positive')
-    if a.max_train is not None and a.max_train < 0: p.error('--max-train must be >= 0 (0: the whole training set)')
-    if a.threads: torch.set_num_threads(a.threads)
+    if a.batch < 1 or a.repeats < 1:
+        p.error('--batch and --repeats must be positive')
+    if a.kappa < 1 or a.clusters < 1:
+        p.error('--kappa and --clusters must be positive')
+    if a.max_train is not None and a.max_train < 0:
+        p.error('--max-train must be >= 0 (0: the whole training set)')
+    return a
+
+# %% ../nbs/30_macs.ipynb #b536f08d
+def _bench_training_set(dataset: str, n_train: int | None):
+    "The training images and labels of `dataset`, a seeded random subset of `n_train` when given."
+    from trustbook import data
+    xtr, ytr = data.load(dataset, 'train')
+    if n_train:
+        idx = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:n_train]
+        xtr, ytr = xtr[idx], ytr[idx]
+    return xtr, ytr
+
+# %% ../nbs/30_macs.ipynb #cddf82b7
+def bench_macs(argv: list[str] | None = None) -> int:
+    "`trustbook bench macs`: online overhead of MACS, DMD and Feature Squeezing; MACS's fit time."
+    a = _bench_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
     from trustbook import config, data, models
     from trustbook.macs_baselines import DeepMahalanobis, FeatureSqueezing, dmd_feature_layers
     n_train = a.max_train if a.max_train is not None else config.profile(a.profile).get('max_train')
     seed_everything(0)
     model = models.trained(a.model, profile=a.profile)
-    xtr, ytr = data.load(models.zoo_info(a.model)['dataset'], 'train')
-    if n_train: idx = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:n_train]; xtr, ytr = xtr[idx], ytr[idx]
-    xte, _ = data.load(models.zoo_info(a.model)['dataset'], 'test')
-    xb = xte[:a.batch]
+    dataset = models.zoo_info(a.model)['dataset']
+    xtr, ytr = _bench_training_set(dataset, n_train)
+    xb = data.load(dataset, 'test')[0][:a.batch]
     layers = list(getattr(model, 'macs_layers', ()) or vgg_targets(model))
-    kappa = {l: min(a.kappa, _linear_rank(find_layer(model, l))) for l in layers}   # the head's rank is its class count
+    kappa = {l: min(a.kappa, _linear_rank(find_layer(model, l))) for l in layers}   # head: classes
     t0, c0 = time.perf_counter(), time.process_time()
     macs = MACS(model, layers, kappa=kappa, n_clusters=a.clusters, progress=False).fit(xtr, ytr)
     fit_s = time.perf_counter() - t0
-    print(f"MACS fit: {fit_s:.1f}s wall, {time.process_time() - c0:.1f}s CPU, {len(layers)} layers, {len(xtr)} training images", flush=True)
+    cpu_s = time.process_time() - c0
+    print(f"MACS fit: {fit_s:.1f}s wall, {cpu_s:.1f}s CPU, {len(layers)} layers, "
+          f"{len(xtr)} training images", flush=True)
     dmd = DeepMahalanobis(model, dmd_feature_layers(model)).fit(xtr, ytr)
     fs = FeatureSqueezing(model).fit()
-    with torch.no_grad(): t_model = _median_time(lambda: model(xb.to(model_device(model))), a.repeats)
-    res = {}
-    for name, fn in [('macs', lambda: macs.score(xb)), ('dmd', lambda: dmd.layer_scores(xb)), ('fs', lambda: fs.score(xb))]:
-        res[name] = (_median_time(fn, a.repeats) - t_model)/t_model     # DMD: its per-layer features (the regression on them is negligible)
-    print(f"model={a.model} batch={len(xb)} train={len(xtr)} layers={len(layers)} dmd_layers={len(dmd.layers)} "
-          f"threads={torch.get_num_threads()} t_model={t_model*1e3:.1f}ms", flush=True)
-    print(f"macs_overhead={res['macs']:.3f} dmd_overhead={res['dmd']:.3f} fs_overhead={res['fs']:.3f} fit_seconds={fit_s:.1f}")
+    with torch.no_grad():
+        t_model = _median_time(lambda: model(xb.to(model_device(model))), a.repeats)
+    methods = [('macs', lambda: macs.score(xb)), ('dmd', lambda: dmd.layer_scores(xb)),
+               ('fs', lambda: fs.score(xb))]   # DMD: per-layer features only
+    res = {name: (_median_time(fn, a.repeats) - t_model)/t_model for name, fn in methods}
+    print(f"model={a.model} batch={len(xb)} train={len(xtr)} layers={len(layers)} "
+          f"dmd_layers={len(dmd.layers)} threads={torch.get_num_threads()} "
+          f"t_model={t_model*1e3:.1f}ms", flush=True)
+    print(f"macs_overhead={res['macs']:.3f} dmd_overhead={res['dmd']:.3f} "
+          f"fs_overhead={res['fs']:.3f} fit_seconds={fit_s:.1f}")
     return 0

@@ -13,106 +13,146 @@ from typing import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import Detector, as_input, check_labels, check_model, find_layer, model_device, iter_batches
+from .core import (Detector, as_input, check_labels, check_model, find_layer, model_device,
+                            iter_batches)
 from .core import int_option, real_option
 from .baselines import LogitDetector, MSP, logits_of, check_latents
 
 # %% auto #0
-__all__ = ['DOCTOR', 'RelU', 'bit_depth', 'median_filter', 'nlm_params', 'nl_means', 'FeatureSqueezing', 'DeepMahalanobis',
-           'dmd_feature_layers', 'DMDBase']
+__all__ = ['DOCTOR', 'RelativeUncertainty', 'bit_depth', 'median_filter', 'nlm_params', 'nl_means', 'FeatureSqueezing',
+           'DeepMahalanobis', 'dmd_feature_layers', 'DMDBase']
 
 # %% ../nbs/31_macs_baselines.ipynb #8e54f020
 class DOCTOR(LogitDetector):
-    "DOCTOR (Granese et al., 2021): Gini purity $\\sum_c \\mathrm{softmax}(z/T)_c^2$, optionally after one input-perturbation step."
+    "DOCTOR (Granese et al., 2021): the purity $\\sum_c p_c^2$ of $p=\\mathrm{softmax}(z/T)$."
     name = 'DOC'
-    def __init__(self, model: nn.Module, temperature: float = 1.0, epsilon: float = 0.0, batch_size: int = 512):
+    def __init__(self, model: nn.Module, temperature: float = 1.0, epsilon: float = 0.0,
+                 batch_size: int = 512):
         super().__init__(model, batch_size)
         real_option(temperature, 'temperature', 0, open_low=True)
         real_option(epsilon, 'epsilon', 0)
         self.temperature, self.epsilon = temperature, epsilon
-    def from_logits(self, logits): return (logits/self.temperature).softmax(1).pow(2).sum(1)
-    def _score(self, x):
-        if self.epsilon == 0: return super()._score(x)
-        out, dev = [], model_device(self.model); was = self.model.training; self.model.eval()
-        try:
-            for xb, _ in iter_batches(as_input(x), self.batch_size):
-                xb = xb.to(dev).requires_grad_(True)
-                g = (self.model(xb)/self.temperature).softmax(1).pow(2).sum(1)
-                grad, = torch.autograd.grad(g.log().sum(), xb)
-                xp = (xb + self.epsilon*grad.sign()).clamp(0, 1).detach()
-                with torch.no_grad(): out.append(self.from_logits(self.model(xp)).cpu())
-        finally: self.model.train(was)
-        return torch.cat(out)
+
+# %% ../nbs/31_macs_baselines.ipynb #c0b854b7
+@patch
+def from_logits(self: DOCTOR, logits):
+    "The Gini purity of softmax(logits / T)."
+    return (logits/self.temperature).softmax(1).pow(2).sum(1)
+
+# %% ../nbs/31_macs_baselines.ipynb #8b7c7aed
+@patch
+def _score(self: DOCTOR, x):
+    if self.epsilon == 0:
+        return super(DOCTOR, self)._score(x)
+    out, device = [], model_device(self.model)
+    was_training = self.model.training
+    self.model.eval()
+    try:
+        for xb, _ in iter_batches(as_input(x), self.batch_size):
+            xb = xb.to(device).requires_grad_(True)
+            purity = (self.model(xb)/self.temperature).softmax(1).pow(2).sum(1)
+            grad, = torch.autograd.grad(purity.log().sum(), xb)
+            x_step = (xb + self.epsilon*grad.sign()).clamp(0, 1).detach()
+            with torch.no_grad():
+                out.append(self.from_logits(self.model(x_step)).cpu())
+    finally:
+        self.model.train(was_training)
+    return torch.cat(out)
 
 # %% ../nbs/31_macs_baselines.ipynb #cd99b236
-class RelU(LogitDetector):
-    "Relative Uncertainty (Dadalto et al., 2023): $1-$ min-max normalised $p^\\top D p$ with $D$ learned from training errors."
+class RelativeUncertainty(LogitDetector):
+    "Relative Uncertainty (Dadalto et al., 2023): $1-$ normalised $p^\\top D p$, $D$ learned."
     name = 'Rel-U'
-    def __init__(self, model: nn.Module, lam: float = 0.5, temperature: float = 1.0, batch_size: int = 512):
+    def __init__(self, model: nn.Module, lam: float = 0.5, temperature: float = 1.0,
+                 batch_size: int = 512):
         super().__init__(model, batch_size)
         real_option(lam, 'lam', 0, 1)
         real_option(temperature, 'temperature', 0, open_low=True)
         self.lam, self.temperature, self.fitted = lam, temperature, False
-    def fit(self, x, y, logits=None) -> 'RelU':
-        "Learn $D$ and the normalisation range from training inputs `x` (or their `logits`) and labels `y`."
-        logits = logits_of(self.model, x, self.batch_size) if logits is None else check_latents(logits, name='logits').float()
-        y = check_labels(y, logits.shape[1], 'y', len(logits))
-        p = (logits/self.temperature).softmax(1).double(); ok = p.argmax(1) == y
-        if ok.all() or not ok.any():
-            raise ValueError(f"Rel-U needs both correct and misclassified training samples; got {int(ok.sum())} correct "
-                             f"of {len(y)}")
-        Dp, Dm = p[ok].T @ p[ok]/ok.sum(), p[~ok].T @ p[~ok]/(~ok).sum()
-        D = (self.lam*Dm - (1 - self.lam)*Dp).fill_diagonal_(0).clamp_min(0)
-        if D.norm() == 0: raise ValueError("Rel-U's matrix is zero: errors never put mass on confused class pairs")
-        self.D = (D/D.norm()).float()
-        u = self._u(logits); self.u_min, self.u_max = float(u.min()), float(u.max())
-        self.fitted = True
-        return self
-    def _u(self, logits):
-        p = (logits/self.temperature).softmax(1)
-        return ((p @ self.D)*p).sum(1)
-    def from_logits(self, logits):
-        u = (self._u(logits) - self.u_min)/max(self.u_max - self.u_min, 1e-12)
-        return 1 - u.clamp(0, 1)
+
+# %% ../nbs/31_macs_baselines.ipynb #5f856364
+@patch
+def _u(self: RelativeUncertainty, logits):
+    p = (logits/self.temperature).softmax(1)
+    return ((p @ self.D)*p).sum(1)
+
+@patch
+def from_logits(self: RelativeUncertainty, logits):
+    "$1-u$, with $u = p^\\top D p$ min-max normalised by the fitted range and clipped to [0, 1]."
+    u = (self._u(logits) - self.u_min)/max(self.u_max - self.u_min, 1e-12)
+    return 1 - u.clamp(0, 1)
+
+# %% ../nbs/31_macs_baselines.ipynb #95112142
+@patch
+def fit(self: RelativeUncertainty, x, y, logits=None) -> RelativeUncertainty:
+    "Learn $D$ and the normalisation range from inputs `x` (or their `logits`) and labels `y`."
+    if logits is None:
+        logits = logits_of(self.model, x, self.batch_size)
+    else:
+        logits = check_latents(logits, name='logits').float()
+    y = check_labels(y, logits.shape[1], 'y', len(logits))
+    p = (logits/self.temperature).softmax(1).double()
+    ok = p.argmax(1) == y
+    if ok.all() or not ok.any():
+        raise ValueError(f"Rel-U needs both correct and misclassified training samples; "
+                         f"got {int(ok.sum())} correct of {len(y)}")
+    d_plus, d_minus = p[ok].T @ p[ok]/ok.sum(), p[~ok].T @ p[~ok]/(~ok).sum()
+    D = (self.lam*d_minus - (1 - self.lam)*d_plus).fill_diagonal_(0).clamp_min(0)
+    if D.norm() == 0:
+        raise ValueError("Rel-U's matrix is zero: errors never put mass on confused class pairs")
+    self.D = (D/D.norm()).float()
+    u = self._u(logits)
+    self.u_min, self.u_max = float(u.min()), float(u.max())
+    self.fitted = True
+    return self
 
 # %% ../nbs/31_macs_baselines.ipynb #9763c281
 def bit_depth(x: torch.Tensor, bits: int = 5) -> torch.Tensor:
     "Quantise pixels in [0, 1] to `2**bits` levels."
     as_input(x)                 # the input policy's checks; the squeezers keep the input's dtype
     x = torch.as_tensor(x)
-    if not 1 <= int_option(bits, 'bits') <= 16: raise ValueError(f"bits must be in [1, 16], got {bits}")
+    if not 1 <= int_option(bits, 'bits') <= 16:
+        raise ValueError(f"bits must be in [1, 16], got {bits}")
     m = 2**bits - 1
     return torch.round(x.clamp(0, 1)*m)/m
 
+# %% ../nbs/31_macs_baselines.ipynb #0e9f77ec
 def _symmetric_index(n: int, p: int) -> torch.Tensor:
-    "Indices of a length-`n` axis padded by `p` on each side in scipy's 'reflect' mode (the edge value repeated)."
+    "Indices of a length-`n` axis padded by `p` per side in scipy's 'reflect' mode (edge repeated)."
     i = torch.arange(-p, n + p) % (2*n)
     return torch.where(i >= n, 2*n - 1 - i, i)
 
 def median_filter(x: torch.Tensor, size: int = 3) -> torch.Tensor:
-    "Per-channel `size` x `size` median filter of a batch (N, C, H, W), borders as `scipy.ndimage.median_filter(mode='reflect')`."
+    "Per-channel `size` x `size` median filter of (N, C, H, W), borders as scipy's 'reflect'."
     as_input(x)
     x = torch.as_tensor(x)
-    if int_option(size, 'size') % 2 == 0: raise ValueError(f"median filter size must be odd and positive, got {size}")
-    if x.dim() != 4: raise ValueError(f"median_filter needs (N, C, H, W), got shape {tuple(x.shape)}")
+    if int_option(size, 'size') % 2 == 0:
+        raise ValueError(f"median filter size must be odd and positive, got {size}")
+    if x.dim() != 4:
+        raise ValueError(f"median_filter needs (N, C, H, W), got shape {tuple(x.shape)}")
     p = size//2
     N, C, H, W = x.shape
     xp = x[:, :, _symmetric_index(H, p)][:, :, :, _symmetric_index(W, p)]
     return F.unfold(xp.reshape(N*C, 1, H + 2*p, W + 2*p), size).median(1).values.reshape(N, C, H, W)
 
-def nlm_params(search_window: int = 11, patch: int = 3, h: float = 4.0, scale: float = 255.0) -> dict:
-    "scikit-image `denoise_nl_means` arguments for OpenCV's (search window, patch, h on a 0-`scale` range), on [0, 1] pixels."
-    if int_option(search_window, 'search_window') % 2 == 0: raise ValueError(f"search_window must be odd and positive, got {search_window}")
+# %% ../nbs/31_macs_baselines.ipynb #96e10dca
+def nlm_params(search_window: int = 11, patch: int = 3, h: float = 4.0,
+               scale: float = 255.0) -> dict:
+    "scikit-image `denoise_nl_means` arguments on [0, 1] for OpenCV's (`h` on a 0-`scale` range)."
+    if int_option(search_window, 'search_window') % 2 == 0:
+        raise ValueError(f"search_window must be odd and positive, got {search_window}")
     int_option(patch, 'patch')
     real_option(h, 'h', 0, open_low=True)
     real_option(scale, 'scale', 0, open_low=True)
     return dict(patch_size=int(patch), patch_distance=search_window//2, h=h/scale)
 
-def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: float = 4/255) -> torch.Tensor:
-    "Non-local means denoising (scikit-image, fast mode) of each image of a batch (N, C, H, W); defaults: Xu et al.'s 11-3-4."
+def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5,
+             h: float = 4/255) -> torch.Tensor:
+    "Non-local means (scikit-image, fast mode) of each image of (N, C, H, W); Xu et al.'s 11-3-4."
     from skimage.restoration import denoise_nl_means
     as_input(x)
     x = torch.as_tensor(x)
@@ -120,156 +160,226 @@ def nl_means(x: torch.Tensor, patch_size: int = 3, patch_distance: int = 5, h: f
     int_option(patch_distance, 'patch_distance')
     real_option(h, 'h', 0, open_low=True)
     a = x.detach().cpu().numpy().astype(np.float64).transpose(0, 2, 3, 1)     # channels last
-    out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h, fast_mode=True,
-                                     channel_axis=-1).reshape(im.shape) for im in a])   # one channel comes back (H, W)
+    out = np.stack([denoise_nl_means(im, patch_size=patch_size, patch_distance=patch_distance, h=h,
+                                     fast_mode=True, channel_axis=-1).reshape(im.shape)
+                    for im in a])   # one channel comes back (H, W)
     return torch.as_tensor(out.transpose(0, 3, 1, 2).copy(), dtype=x.dtype, device=x.device)
 
+# %% ../nbs/31_macs_baselines.ipynb #1028d7ce
 class FeatureSqueezing(Detector):
-    "Feature Squeezing (Xu et al., 2018): $(2-\\max_j\\|p(x)-p(q_j(x))\\|_1)/2$ over bit-depth, median and non-local-means squeezers."
+    "Feature Squeezing (Xu et al., 2018): $(2-\\max_j\\|p(x)-p(q_j(x))\\|_1)/2$ over squeezers."
     name = 'FS'
-    def __init__(self, model: nn.Module, bits: int = 5, median: int = 3, nlm: bool = True, nlm_kwargs: dict | None = None,
-                 batch_size: int = 512):
-        self.model, self.batch_size, self.fitted = check_model(model), int_option(batch_size, 'batch_size'), True
-        bit_depth(torch.zeros(1), bits); median_filter(torch.zeros(1, 1, 3, 3), median)    # validate now
-        self.squeezers = {f'bits{bits}': lambda x: bit_depth(x, bits), f'median{median}': lambda x: median_filter(x, median)}
-        if nlm: self.squeezers['nlm'] = lambda x: nl_means(x, **(nlm_kwargs or {}))
-    @torch.no_grad()
-    def distances(self, x) -> torch.Tensor:
-        "L1 distances (N, n_squeezers) between the softmax of `x` and of each squeezed copy."
-        x = as_input(x)
-        if x.dim() != 4: raise ValueError(f"Feature Squeezing needs image batches (N, C, H, W), got shape {tuple(x.shape)}")
-        p = logits_of(self.model, x, self.batch_size).softmax(1)
-        return torch.stack([(p - logits_of(self.model, q(x), self.batch_size).softmax(1)).abs().sum(1)
-                            for q in self.squeezers.values()], 1)
-    def _score(self, x): return (2 - self.distances(x).amax(1))/2
+    def __init__(self, model: nn.Module, bits: int = 5, median: int = 3, nlm: bool = True,
+                 nlm_kwargs: dict | None = None, batch_size: int = 512):
+        self.model, self.batch_size = check_model(model), int_option(batch_size, 'batch_size')
+        self.fitted = True
+        bit_depth(torch.zeros(1), bits)                      # validate now
+        median_filter(torch.zeros(1, 1, 3, 3), median)
+        self.squeezers = {f'bits{bits}': lambda x: bit_depth(x, bits),
+                          f'median{median}': lambda x: median_filter(x, median)}
+        if nlm:
+            self.squeezers['nlm'] = lambda x: nl_means(x, **(nlm_kwargs or {}))
+
+    def _score(self, x):
+        return (2 - self.distances(x).amax(1))/2
+
+# %% ../nbs/31_macs_baselines.ipynb #759a9e0c
+@patch
+@torch.no_grad()
+def distances(self: FeatureSqueezing, x) -> torch.Tensor:
+    "L1 distances (N, n_squeezers) between the softmax of `x` and of each squeezed copy."
+    x = as_input(x)
+    if x.dim() != 4:
+        raise ValueError(f"Feature Squeezing needs image batches (N, C, H, W), "
+                         f"got shape {tuple(x.shape)}")
+    p = logits_of(self.model, x, self.batch_size).softmax(1)
+    return torch.stack([(p - logits_of(self.model, q(x), self.batch_size).softmax(1)).abs().sum(1)
+                        for q in self.squeezers.values()], 1)
 
 # %% ../nbs/31_macs_baselines.ipynb #79889368
 def _dmd_reduce(t: torch.Tensor) -> torch.Tensor:
-    if t.dim() == 4: return t.mean((2, 3))
-    if t.dim() == 3: return t[:, 0]          # transformer tokens: CLS
+    if t.dim() == 4:
+        return t.mean((2, 3))
+    if t.dim() == 3:
+        return t[:, 0]          # transformer tokens: CLS
     return t.flatten(1)
 
 class DeepMahalanobis(Detector):
-    "Per-layer class-conditional Gaussians with tied covariance and input preprocessing (Lee et al., 2018); scores by a logistic regression once `fit_regressor` is called."
+    "Deep Mahalanobis Detector (Lee et al., 2018): per-layer tied Gaussians and a regressor."
     name = 'DMD'
-    def __init__(self, model: nn.Module, layers: Sequence[str], magnitude: float = 0.004, batch_size: int = 256,
-                 progress: bool = False):
+    def __init__(self, model: nn.Module, layers: Sequence[str], magnitude: float = 0.004,
+                 batch_size: int = 256, progress: bool = False):
         self.model = check_model(model)
         self.layers = [layers] if isinstance(layers, str) else list(layers)
-        if not self.layers: raise ValueError("DMD needs at least one feature layer")
-        for l in self.layers: find_layer(model, l)
+        if not self.layers:
+            raise ValueError("DMD needs at least one feature layer")
+        for layer in self.layers:
+            find_layer(model, layer)
         real_option(magnitude, 'magnitude', 0)
-        self.magnitude, self.batch_size, self.progress = magnitude, int_option(batch_size, 'batch_size'), progress
-        self.fitted, self.regressor = False, None
+        self.magnitude, self.batch_size = magnitude, int_option(batch_size, 'batch_size')
+        self.progress, self.fitted, self.regressor = progress, False, None
 
-    def _features(self, x):
-        feats = {}
-        hs = [find_layer(self.model, l).register_forward_hook(lambda m, i, o, l=l: feats.__setitem__(l, _dmd_reduce(o)))
-              for l in self.layers]
-        try: logits = self.model(x)
-        finally:
-            for h in hs: h.remove()
-        return [feats[l] for l in self.layers], logits
+    def _score(self, x):
+        return self.score_features(self.layer_scores(x))
 
-    def fit(self, x, y) -> 'DeepMahalanobis':
-        "Class means and tied precision of every layer's features from training inputs `x` and true labels `y`."
-        from sklearn.covariance import EmpiricalCovariance
-        x = as_input(x)
-        y = check_labels(y, logits_of(self.model, x[:1]).shape[1], 'y', len(x))
-        dev = model_device(self.model); was = self.model.training; self.model.eval(); fs = [[] for _ in self.layers]
-        try:
-            with torch.no_grad():
-                for xb, _ in tqdm(iter_batches(x, self.batch_size), desc='DMD: features', disable=not self.progress, leave=False):
-                    for i, f in enumerate(self._features(xb.to(dev))[0]): fs[i].append(f.double().cpu())
-        finally: self.model.train(was)
-        C = int(y.max()) + 1
-        missing = sorted(set(range(C)) - set(y.tolist()))
-        if missing: raise ValueError(f"classes {missing} have no training sample: their means are undefined")
-        self.means, self.precisions = [], []
-        for f in (torch.cat(v) for v in fs):
-            mu = torch.stack([f[y == c].mean(0) for c in range(C)])
-            prec = EmpiricalCovariance(assume_centered=True).fit((f - mu[y]).numpy()).precision_
-            self.means.append(mu.float().to(dev)); self.precisions.append(torch.as_tensor(prec, dtype=torch.float32, device=dev))
-        self.fitted = True
-        return self
+# %% ../nbs/31_macs_baselines.ipynb #221ea252
+@patch
+def _features(self: DeepMahalanobis, x):
+    feats = {}
+    hooks = [find_layer(self.model, layer).register_forward_hook(
+                 lambda m, i, o, layer=layer: feats.__setitem__(layer, _dmd_reduce(o)))
+             for layer in self.layers]
+    try:
+        logits = self.model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [feats[layer] for layer in self.layers], logits
 
-    def _class_scores(self, f, i):
-        d = f[:, None, :] - self.means[i][None]                       # (N, C, d)
-        return -0.5*torch.einsum('ncd,de,nce->nc', d, self.precisions[i], d)
+# %% ../nbs/31_macs_baselines.ipynb #56ff7730
+@patch
+def fit(self: DeepMahalanobis, x, y) -> DeepMahalanobis:
+    "Class means and tied precision of every layer's features from inputs `x` and true labels `y`."
+    from sklearn.covariance import EmpiricalCovariance
+    x = as_input(x)
+    y = check_labels(y, logits_of(self.model, x[:1]).shape[1], 'y', len(x))
+    device = model_device(self.model)
+    was_training = self.model.training
+    self.model.eval()
+    per_layer = [[] for _ in self.layers]
+    try:
+        with torch.no_grad():
+            batches = iter_batches(x, self.batch_size)
+            batches = tqdm(batches, desc='DMD: features', disable=not self.progress, leave=False)
+            for xb, _ in batches:
+                for i, f in enumerate(self._features(xb.to(device))[0]):
+                    per_layer[i].append(f.double().cpu())
+    finally:
+        self.model.train(was_training)
+    n_classes = int(y.max()) + 1
+    missing = sorted(set(range(n_classes)) - set(y.tolist()))
+    if missing:
+        raise ValueError(f"classes {missing} have no training sample: their means are undefined")
+    self.means, self.precisions = [], []
+    for f in (torch.cat(v) for v in per_layer):
+        mu = torch.stack([f[y == c].mean(0) for c in range(n_classes)])
+        prec = EmpiricalCovariance(assume_centered=True).fit((f - mu[y]).numpy()).precision_
+        self.means.append(mu.float().to(device))
+        self.precisions.append(torch.as_tensor(prec, dtype=torch.float32, device=device))
+    self.fitted = True
+    return self
 
-    def layer_scores(self, x, magnitude: float | None = None) -> torch.Tensor:
-        "The per-layer features $\\max_c s_c(\\tilde x)$, shape (N, L), with input preprocessing of `magnitude`."
-        if not self.fitted: raise RuntimeError("DMD: call fit(x, y) first")
-        m = self.magnitude if magnitude is None else real_option(magnitude, 'magnitude', 0)
-        dev = model_device(self.model); was = self.model.training; self.model.eval(); out = []
-        try:
-            for xb, _ in tqdm(iter_batches(as_input(x), self.batch_size), desc='DMD: scores', disable=not self.progress, leave=False):
-                xb, cols = xb.to(dev), []
-                if m == 0:
-                    with torch.no_grad(): fs = self._features(xb)[0]
-                    cols = [self._class_scores(f, i).amax(1) for i, f in enumerate(fs)]
-                else:
-                    for i in range(len(self.layers)):
-                        xg = xb.clone().requires_grad_(True)
-                        s = self._class_scores(self._features(xg)[0][i], i)
-                        loss = -s.gather(1, s.argmax(1, keepdim=True)).sum()      # the closest class's distance
-                        grad, = torch.autograd.grad(loss, xg)
-                        with torch.no_grad():
-                            xt = xb - m*grad.sign()
-                            cols.append(self._class_scores(self._features(xt)[0][i], i).amax(1))
-                out.append(torch.stack(cols, 1).detach().cpu())
-        finally: self.model.train(was)
-        return torch.cat(out)
+# %% ../nbs/31_macs_baselines.ipynb #9a499693
+@patch
+def _class_scores(self: DeepMahalanobis, f, i):
+    d = f[:, None, :] - self.means[i][None]                       # (N, C, d)
+    return -0.5*torch.einsum('ncd,de,nce->nc', d, self.precisions[i], d)
 
-    def fit_regressor(self, pos, negs: Sequence, seed: int = 0, features: bool = False) -> 'DeepMahalanobis':
-        "Train the logistic regression: `pos` in-distribution inputs vs the inputs of each set in `negs` (or their layer features)."
-        from sklearn.linear_model import LogisticRegressionCV
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-        if isinstance(negs, torch.Tensor) or not len(negs): raise ValueError("negs must be a non-empty list of negative sets")
-        int_option(seed, 'seed', 0)
-        F_pos = check_latents(pos, len(self.layers), 'pos') if features else self.layer_scores(pos)
-        per = len(F_pos)//len(negs)
-        if per < 1: raise ValueError(f"{len(F_pos)} positives cannot be shared among {len(negs)} negative sets")
-        g = np.random.default_rng(seed); F_neg = []
-        for n in negs:
-            Fn = check_latents(n, len(self.layers), 'negs') if features else self.layer_scores(n)
-            if len(Fn) == 0: raise ValueError("a negative set is empty")
-            F_neg.append(Fn[g.choice(len(Fn), min(per, len(Fn)), replace=False)])
-        X = torch.cat([F_pos, *F_neg]).double().numpy(); Y = np.r_[np.ones(len(F_pos)), np.zeros(len(X) - len(F_pos))]
-        # standardised features: raw Mahalanobis scores span orders of magnitude, and lbfgs then crawls to max_iter
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', FutureWarning)     # scikit-learn's notices of changing defaults, not about this fit
-            self.regressor = make_pipeline(StandardScaler(), LogisticRegressionCV(max_iter=5000)).fit(X, Y)
-        return self
+@patch
+def _preprocessed_scores(self: DeepMahalanobis, xb, m):
+    "The (N, L) layer features of batch `xb` after a preprocessing step of size `m` (none if 0)."
+    if m == 0:
+        with torch.no_grad():
+            fs = self._features(xb)[0]
+        return torch.stack([self._class_scores(f, i).amax(1) for i, f in enumerate(fs)], 1)
+    cols = []
+    for i in range(len(self.layers)):
+        xg = xb.clone().requires_grad_(True)
+        s = self._class_scores(self._features(xg)[0][i], i)
+        loss = -s.gather(1, s.argmax(1, keepdim=True)).sum()      # the closest class's distance
+        grad, = torch.autograd.grad(loss, xg)
+        with torch.no_grad():
+            x_tilde = xb - m*grad.sign()
+            cols.append(self._class_scores(self._features(x_tilde)[0][i], i).amax(1))
+    return torch.stack(cols, 1)
 
-    def score_features(self, F_: torch.Tensor) -> torch.Tensor:
-        "P(in-distribution) from precomputed layer features."
-        if self.regressor is None: raise RuntimeError("DMD: call fit_regressor(...) first (or use DMDBase for the single-layer score)")
-        F_ = check_latents(F_, len(self.layers), 'features')
-        return torch.as_tensor(self.regressor.predict_proba(F_.numpy())[:, 1], dtype=torch.float32)
+# %% ../nbs/31_macs_baselines.ipynb #cfc0bb9b
+@patch
+def layer_scores(self: DeepMahalanobis, x, magnitude: float | None = None) -> torch.Tensor:
+    "Per-layer features $\\max_c s_c(\\tilde x)$, shape (N, L), preprocessed with `magnitude`."
+    if not self.fitted:
+        raise RuntimeError("DMD: call fit(x, y) first")
+    m = self.magnitude if magnitude is None else real_option(magnitude, 'magnitude', 0)
+    device = model_device(self.model)
+    was_training = self.model.training
+    self.model.eval()
+    out = []
+    try:
+        batches = iter_batches(as_input(x), self.batch_size)
+        for xb, _ in tqdm(batches, desc='DMD: scores', disable=not self.progress, leave=False):
+            out.append(self._preprocessed_scores(xb.to(device), m).detach().cpu())
+    finally:
+        self.model.train(was_training)
+    return torch.cat(out)
 
-    def _score(self, x): return self.score_features(self.layer_scores(x))
+# %% ../nbs/31_macs_baselines.ipynb #d2494936
+@patch
+def fit_regressor(self: DeepMahalanobis, pos, negs: Sequence, seed: int = 0,
+                  features: bool = False) -> DeepMahalanobis:
+    "Fit the regressor: `pos` in-distribution inputs vs each set in `negs` (or layer features)."
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    if isinstance(negs, torch.Tensor) or not len(negs):
+        raise ValueError("negs must be a non-empty list of negative sets")
+    int_option(seed, 'seed', 0)
+    F_pos = check_latents(pos, len(self.layers), 'pos') if features else self.layer_scores(pos)
+    per = len(F_pos)//len(negs)
+    if per < 1:
+        raise ValueError(f"{len(F_pos)} positives cannot be shared among {len(negs)} negative sets")
+    g = np.random.default_rng(seed)
+    F_neg = []
+    for n in negs:
+        Fn = check_latents(n, len(self.layers), 'negs') if features else self.layer_scores(n)
+        if len(Fn) == 0:
+            raise ValueError("a negative set is empty")
+        F_neg.append(Fn[g.choice(len(Fn), min(per, len(Fn)), replace=False)])
+    X = torch.cat([F_pos, *F_neg]).double().numpy()
+    Y = np.r_[np.ones(len(F_pos)), np.zeros(len(X) - len(F_pos))]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)     # scikit-learn's notices of new defaults
+        pipeline = make_pipeline(StandardScaler(), LogisticRegressionCV(max_iter=5000))
+        self.regressor = pipeline.fit(X, Y)
+    return self
 
+# %% ../nbs/31_macs_baselines.ipynb #46ec6144
+@patch
+def score_features(self: DeepMahalanobis, F_: torch.Tensor) -> torch.Tensor:
+    "P(in-distribution) from precomputed layer features."
+    if self.regressor is None:
+        raise RuntimeError("DMD: call fit_regressor(...) first "
+                           "(or use DMDBase for the single-layer score)")
+    F_ = check_latents(F_, len(self.layers), 'features')
+    return torch.as_tensor(self.regressor.predict_proba(F_.numpy())[:, 1], dtype=torch.float32)
+
+# %% ../nbs/31_macs_baselines.ipynb #0da659ff
 def dmd_feature_layers(model: nn.Module) -> list[str]:
-    "Default DMD feature layers: each transformer block's MLP output, or the last ReLU of each conv block (the ReLU before a pooling layer); then `model.latent_layer` when the model has one."
-    mods = list(model.named_modules()); names = [n for n, _ in mods]
+    "Default DMD layers: transformer blocks' MLPs or conv blocks' last ReLUs; then the latent."
+    mods = list(model.named_modules())
+    names = [n for n, _ in mods]
     if any(n.endswith('.mlp') for n in names):
-        ls = [n for n in names if n.endswith('.mlp')]
+        layers = [n for n in names if n.endswith('.mlp')]
     else:
-        ls = []
-        for i, (n, m) in enumerate(mods):
-            if isinstance(m, nn.ReLU) and any(isinstance(m2, (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)) for _, m2 in mods[i+1:i+2]):
-                ls.append(n)
-        if not ls: ls = [n for n, m in mods if isinstance(m, nn.ReLU)]
+        pools = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d)
+        before_pool = [any(isinstance(m2, pools) for _, m2 in mods[i+1:i+2])
+                       for i in range(len(mods))]
+        layers = [n for (n, m), pooled in zip(mods, before_pool)
+                  if isinstance(m, nn.ReLU) and pooled]
+        if not layers:
+            layers = [n for n, m in mods if isinstance(m, nn.ReLU)]
     lat = getattr(model, 'latent_layer', None)
-    return ls + ([lat] if lat and lat not in ls else [])
+    return layers + ([lat] if lat and lat not in layers else [])
 
+# %% ../nbs/31_macs_baselines.ipynb #e974f8b8
 class DMDBase(DeepMahalanobis):
-    "DMD-b: the preprocessed Mahalanobis score $\\max_c s_c(\\tilde x)$ of a single layer (default: the model's penultimate latent)."
+    "DMD-b: the preprocessed score $\\max_c s_c(\\tilde x)$ of one layer (default: the latent)."
     name = 'DMD-b'
-    def __init__(self, model: nn.Module, layer: str | None = None, magnitude: float = 0.004, batch_size: int = 256):
+    def __init__(self, model: nn.Module, layer: str | None = None, magnitude: float = 0.004,
+                 batch_size: int = 256):
         layer = layer or getattr(model, 'latent_layer', None)
-        if not layer: raise ValueError("DMDBase needs a layer name (the model has no latent_layer attribute)")
+        if not layer:
+            raise ValueError("DMDBase needs a layer name (the model has no latent_layer attribute)")
         super().__init__(model, [layer], magnitude, batch_size)
-    def _score(self, x): return self.layer_scores(x)[:, 0]
+
+    def _score(self, x):
+        return self.layer_scores(x)[:, 0]

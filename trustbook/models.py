@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib, json, math, sys, time
 from collections import OrderedDict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 import torchvision
+from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -22,16 +24,18 @@ from . import config, core
 
 # %% auto #0
 __all__ = ['MNIST_STATS', 'FASHION_MNIST_STATS', 'DIGITS_STATS', 'CIFAR10_STATS', 'IMAGENET_STATS', 'AUGMENTS', 'OPTIMIZERS',
-           'SCHEDULES', 'ZOO', 'TEST_SPLIT', 'Normalize', 'ZooModel', 'ZooSequential', 'LeNet5', 'SmallVGG',
-           'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'SmallViT', 'resize_input', 'VGG16Full',
+           'SCHEDULES', 'ZOO', 'FLOORS', 'TEST_SPLIT', 'Normalize', 'ZooModel', 'ZooSequential', 'LeNet5', 'SmallVGG',
+           'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'resize_input', 'SmallViT', 'VGG16Full',
            'vgg16_full', 'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec', 'crop_flip', 'flip',
-           'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'is_weights_only', 'weights_path',
-           'recipe', 'build', 'zoo_data', 'trained', 'zoo_info', 'model_table', 'timing_table']
+           'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'recipe', 'build',
+           'is_weights_only', 'weights_path', 'zoo_data', 'trained', 'zoo_info', 'model_table', 'timing_table']
 
-# %% ../nbs/03_models.ipynb #f82ea710
+# %% ../nbs/03_models.ipynb #f61e1046
 MNIST_STATS = ((0.1307,), (0.3081,))
 FASHION_MNIST_STATS = ((0.2860,), (0.3530,))
 DIGITS_STATS = ((0.3053,), (0.3761,))   # sklearn 8x8 digits scaled to [0, 1]
+
+# %% ../nbs/03_models.ipynb #f82ea710
 CIFAR10_STATS = ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
 IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 
@@ -39,34 +43,32 @@ class Normalize(nn.Module):
     "Per-channel `(x - mean) / std` as a model's first layer, so the model takes inputs in [0, 1]."
     def __init__(self, mean: Sequence[float], std: Sequence[float]):
         super().__init__()
-        mean, std = torch.as_tensor(mean, dtype=torch.float32), torch.as_tensor(std, dtype=torch.float32)
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        std = torch.as_tensor(std, dtype=torch.float32)
         if mean.dim() != 1 or mean.shape != std.shape:
-            raise ValueError(f"mean and std must be 1-D and equally long, got shapes {tuple(mean.shape)} and {tuple(std.shape)}")
-        if not (std > 0).all(): raise ValueError(f"std must be positive, got {std.tolist()}")
-        self.register_buffer('mean', mean); self.register_buffer('std', std)
+            raise ValueError(f"mean and std must be 1-D and equally long, got shapes "
+                             f"{tuple(mean.shape)} and {tuple(std.shape)}")
+        if not (std > 0).all():
+            raise ValueError(f"std must be positive, got {std.tolist()}")
+        self.register_buffer('mean', mean)
+        self.register_buffer('std', std)
 
     def forward(self, x):
         shape = (1, -1) + (1,) * (x.dim() - 2)
         return (x - self.mean.view(shape)) / self.std.view(shape)
 
-    def extra_repr(self): return f"mean={[round(v, 4) for v in self.mean.tolist()]}, std={[round(v, 4) for v in self.std.tolist()]}"
+    def extra_repr(self):
+        mean = [round(v, 4) for v in self.mean.tolist()]
+        std = [round(v, 4) for v in self.std.tolist()]
+        return f"mean={mean}, std={std}"
 
 # %% ../nbs/03_models.ipynb #d6a6354d
 class ZooModel:
-    "Mixin for the workbook's classifiers: `latent_layer`, `head`, `macs_layers`, `input_shape`, `config`."
+    "Mixin for zoo classifiers: `latent_layer`, `head`, `macs_layers`, `input_shape`, `config`."
     latent_layer: str = ''
     head: str = ''
     macs_layers: tuple = ()
     input_shape: tuple = ()
-
-    def _check_input(self, x):
-        if not torch.is_tensor(x): raise ValueError(f"{type(self).__name__} expects a tensor, got {type(x).__name__}")
-        want = self.input_shape
-        ok = x.dim() == len(want) + 1 and all(w is None or w == s for w, s in zip(want, x.shape[1:]))
-        if not ok:
-            shown = tuple('*' if w is None else w for w in want)
-            raise ValueError(f"{type(self).__name__} expects inputs shaped (N, {', '.join(map(str, shown))}), got {tuple(x.shape)}")
-        if not x.is_floating_point(): raise ValueError(f"{type(self).__name__} expects float inputs in [0, 1], got dtype {x.dtype}")
 
     @property
     def latent_dim(self) -> int:
@@ -74,121 +76,193 @@ class ZooModel:
         return core.find_layer(self, self.head).in_features
 
     @property
-    def n_classes(self) -> int: return core.find_layer(self, self.head).out_features
+    def n_classes(self) -> int:
+        "Number of classes (the head's `out_features`)."
+        return core.find_layer(self, self.head).out_features
 
+# %% ../nbs/03_models.ipynb #da141dca
+@patch
+def _check_input(self: ZooModel, x):
+    "A `ValueError` unless `x` is a float tensor shaped `(N, *input_shape)` (`None`: any size)."
+    kind = type(self).__name__
+    if not torch.is_tensor(x):
+        raise ValueError(f"{kind} expects a tensor, got {type(x).__name__}")
+    want = self.input_shape
+    ok = x.dim() == len(want) + 1 and all(w is None or w == s for w, s in zip(want, x.shape[1:]))
+    if not ok:
+        shown = tuple('*' if w is None else w for w in want)
+        raise ValueError(f"{kind} expects inputs shaped (N, {', '.join(map(str, shown))}), "
+                         f"got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{kind} expects float inputs in [0, 1], got dtype {x.dtype}")
+
+# %% ../nbs/03_models.ipynb #a5192dab
 class ZooSequential(ZooModel, nn.Sequential):
     "An `nn.Sequential` of named layers with the zoo attributes; names are the `OrderedDict` keys."
     def __init__(self, layers: OrderedDict, config: dict):
         super().__init__(layers)
         self.config = config
+
     def forward(self, x):
         self._check_input(x)
         return super().forward(x)
 
 # %% ../nbs/03_models.ipynb #b41d2822
-def _relu(): return nn.ReLU(inplace=False)
+def _relu():
+    return nn.ReLU(inplace=False)
 
 class LeNet5(ZooSequential):
     "LeNet-5 for (N, C, 28, 28) inputs in [0, 1]; latent `relu4` (84-d), head `fc3`."
     latent_layer, head = 'relu4', 'fc3'
     macs_layers = ('conv2', 'fc1', 'fc2', 'fc3')
-    def __init__(self, n_classes: int = 10, in_channels: int = 1, p_drop: float = 0.5, stats=MNIST_STATS):
+    def __init__(self, n_classes: int = 10, in_channels: int = 1, p_drop: float = 0.5,
+                 stats=MNIST_STATS):
         self.input_shape = (in_channels, 28, 28)
-        super().__init__(OrderedDict([
+        layers = OrderedDict([
             ('norm', Normalize(*stats)),
-            ('conv1', nn.Conv2d(in_channels, 6, 5, padding=2)), ('relu1', _relu()), ('pool1', nn.MaxPool2d(2)),
+            ('conv1', nn.Conv2d(in_channels, 6, 5, padding=2)), ('relu1', _relu()),
+            ('pool1', nn.MaxPool2d(2)),
             ('conv2', nn.Conv2d(6, 16, 5)), ('relu2', _relu()), ('pool2', nn.MaxPool2d(2)),
             ('flatten', nn.Flatten()),
             ('fc1', nn.Linear(16 * 5 * 5, 120)), ('relu3', _relu()),
             ('fc2', nn.Linear(120, 84)), ('relu4', _relu()),
-            ('drop', nn.Dropout(p_drop)), ('fc3', nn.Linear(84, n_classes))]),
-            dict(arch='LeNet5', n_classes=n_classes, in_channels=in_channels, p_drop=p_drop, stats=stats))
+            ('drop', nn.Dropout(p_drop)), ('fc3', nn.Linear(84, n_classes))])
+        config = dict(arch='LeNet5', n_classes=n_classes, in_channels=in_channels, p_drop=p_drop,
+                      stats=stats)
+        super().__init__(layers, config)
 
 # %% ../nbs/03_models.ipynb #c51ba7d2
+def _vgg_blocks(widths: Sequence[int], batch_norm: bool) -> list:
+    "Three blocks of two 3x3 convolutions (+ BatchNorm) + ReLU, each closed by a 2x2 max-pool."
+    layers, in_channels, i = [], 3, 0
+    for block, width in enumerate(widths):
+        for _ in range(2):
+            i += 1
+            layers += [(f'conv{i}', nn.Conv2d(in_channels, width, 3, padding=1))]
+            if batch_norm:
+                layers += [(f'bn{i}', nn.BatchNorm2d(width))]
+            layers += [(f'relu{i}', _relu())]
+            in_channels = width
+        layers += [(f'pool{block+1}', nn.MaxPool2d(2))]
+    return layers
+
+def _vgg_classifier(n_features: int, hidden: int, n_classes: int, p_drop: float) -> list:
+    "VGG16's classifier pattern: Linear-ReLU-Dropout, Linear-ReLU-Dropout, Linear."
+    return [('flatten', nn.Flatten()),
+            ('fc1', nn.Linear(n_features, hidden)), ('fc1_relu', _relu()),
+            ('drop1', nn.Dropout(p_drop)),
+            ('fc2', nn.Linear(hidden, hidden)), ('fc2_relu', _relu()),
+            ('drop2', nn.Dropout(p_drop)),
+            ('fc3', nn.Linear(hidden, n_classes))]
+
+# %% ../nbs/03_models.ipynb #6d1bd69a
 class SmallVGG(ZooSequential):
-    "VGG-style CNN for (N, 3, 32, 32) inputs in [0, 1]: 3 blocks of 2 convs, then 3 linear layers; head `fc3`."
+    "VGG-style CNN for (N, 3, 32, 32) inputs in [0, 1]: 3 blocks of 2 convs, 3 linears; head `fc3`."
     latent_layer, head = 'fc2_relu', 'fc3'
     macs_layers = ('conv3', 'conv4', 'conv5', 'conv6', 'fc1', 'fc2', 'fc3')
-    def __init__(self, n_classes: int = 10, widths: Sequence[int] = (32, 64, 128), hidden: int = 256,
-                 p_drop: float = 0.5, batch_norm: bool = True, stats=CIFAR10_STATS, image_size: int = 32):
-        if len(widths) != 3: raise ValueError(f"SmallVGG has three blocks: give 3 widths, got {tuple(widths)}")
-        if image_size % 8: raise ValueError(f"image_size must be a multiple of 8, got {image_size}")
+    def __init__(self, n_classes: int = 10, widths: Sequence[int] = (32, 64, 128),
+                 hidden: int = 256, p_drop: float = 0.5, batch_norm: bool = True,
+                 stats=CIFAR10_STATS, image_size: int = 32):
+        if len(widths) != 3:
+            raise ValueError(f"SmallVGG has three blocks: give 3 widths, got {tuple(widths)}")
+        if image_size % 8:
+            raise ValueError(f"image_size must be a multiple of 8, got {image_size}")
         self.input_shape = (3, image_size, image_size)
-        layers, c, i = [('norm', Normalize(*stats))], 3, 0
-        for b, w in enumerate(widths):
-            for _ in range(2):
-                i += 1
-                layers += [(f'conv{i}', nn.Conv2d(c, w, 3, padding=1))]
-                if batch_norm: layers += [(f'bn{i}', nn.BatchNorm2d(w))]
-                layers += [(f'relu{i}', _relu())]; c = w
-            layers += [(f'pool{b+1}', nn.MaxPool2d(2))]
         side = image_size // 8
-        layers += [('flatten', nn.Flatten()),
-                   ('fc1', nn.Linear(c * side * side, hidden)), ('fc1_relu', _relu()), ('drop1', nn.Dropout(p_drop)),
-                   ('fc2', nn.Linear(hidden, hidden)), ('fc2_relu', _relu()), ('drop2', nn.Dropout(p_drop)),
-                   ('fc3', nn.Linear(hidden, n_classes))]
-        super().__init__(OrderedDict(layers), dict(arch='SmallVGG', n_classes=n_classes, widths=list(widths), hidden=hidden,
-                                                   p_drop=p_drop, batch_norm=batch_norm, stats=stats, image_size=image_size))
+        features = [('norm', Normalize(*stats))] + _vgg_blocks(widths, batch_norm)
+        classifier = _vgg_classifier(widths[-1] * side * side, hidden, n_classes, p_drop)
+        config = dict(arch='SmallVGG', n_classes=n_classes, widths=list(widths), hidden=hidden,
+                      p_drop=p_drop, batch_norm=batch_norm, stats=stats, image_size=image_size)
+        super().__init__(OrderedDict(features + classifier), config)
 
 # %% ../nbs/03_models.ipynb #9608cef5
 class BasicBlock(nn.Module):
     "Two 3x3 convolutions with BatchNorm and an identity (or 1x1 projection) shortcut."
-    def __init__(self, c_in: int, c_out: int, stride: int = 1):
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
         super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=True); self.bn1 = nn.BatchNorm2d(c_out); self.relu1 = _relu()
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=True); self.bn2 = nn.BatchNorm2d(c_out)
-        self.shortcut = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=True), nn.BatchNorm2d(c_out))
-                         if stride != 1 or c_in != c_out else nn.Identity())
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=True)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu1 = _relu()
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=True)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        if stride != 1 or in_channels != out_channels:
+            projection = nn.Conv2d(in_channels, out_channels, 1, stride, bias=True)
+            self.shortcut = nn.Sequential(projection, nn.BatchNorm2d(out_channels))
+        else:
+            self.shortcut = nn.Identity()
         self.relu2 = _relu()
+
     def forward(self, x):
         out = self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x)))))
         return self.relu2(out + self.shortcut(x))
 
+# %% ../nbs/03_models.ipynb #0978152f
 class ResNet18Cifar(ZooModel, nn.Module):
-    "CIFAR ResNet-18 (3x3 stem, no max-pool) with channels 64..512 x `width`; latent `flatten`, head `fc`."
+    "CIFAR ResNet-18 (3x3 stem, no max-pool), channels 64..512 x `width`; latent `flatten`."
     latent_layer, head = 'flatten', 'fc'
-    def __init__(self, n_classes: int = 10, width: float = 1.0, p_drop: float = 0.5, stats=CIFAR10_STATS):
+    def __init__(self, n_classes: int = 10, width: float = 1.0, p_drop: float = 0.5,
+                 stats=CIFAR10_STATS):
         super().__init__()
-        if width <= 0: raise ValueError(f"width must be positive, got {width}")
+        if width <= 0:
+            raise ValueError(f"width must be positive, got {width}")
         self.input_shape = (3, None, None)
-        ch = [max(1, round(c * width)) for c in (64, 128, 256, 512)]
+        channels = [max(1, round(c * width)) for c in (64, 128, 256, 512)]
         self.norm = Normalize(*stats)
-        self.conv1 = nn.Conv2d(3, ch[0], 3, 1, 1, bias=True); self.bn1 = nn.BatchNorm2d(ch[0]); self.relu = _relu()
-        c = ch[0]
-        for i, w in enumerate(ch):
+        self.conv1 = nn.Conv2d(3, channels[0], 3, 1, 1, bias=True)
+        self.bn1 = nn.BatchNorm2d(channels[0])
+        self.relu = _relu()
+        in_channels = channels[0]
+        for i, out_channels in enumerate(channels):
             stride = 1 if i == 0 else 2
-            setattr(self, f'layer{i+1}', nn.Sequential(BasicBlock(c, w, stride), BasicBlock(w, w, 1))); c = w
-        self.avgpool = nn.AdaptiveAvgPool2d(1); self.flatten = nn.Flatten()
-        self.drop = nn.Dropout(p_drop); self.fc = nn.Linear(c, n_classes)
-        self.macs_layers = ('layer3.1.conv2', 'layer4.0.conv1', 'layer4.0.conv2', 'layer4.1.conv1', 'layer4.1.conv2', 'fc')
-        self.config = dict(arch='ResNet18Cifar', n_classes=n_classes, width=width, p_drop=p_drop, stats=stats)
+            first = BasicBlock(in_channels, out_channels, stride)
+            second = BasicBlock(out_channels, out_channels, 1)
+            setattr(self, f'layer{i+1}', nn.Sequential(first, second))
+            in_channels = out_channels
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.drop = nn.Dropout(p_drop)
+        self.fc = nn.Linear(in_channels, n_classes)
+        self.macs_layers = ('layer3.1.conv2', 'layer4.0.conv1', 'layer4.0.conv2', 'layer4.1.conv1',
+                            'layer4.1.conv2', 'fc')
+        self.config = dict(arch='ResNet18Cifar', n_classes=n_classes, width=width, p_drop=p_drop,
+                           stats=stats)
 
-    def forward(self, x):
-        self._check_input(x)
-        x = self.relu(self.bn1(self.conv1(self.norm(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(self.drop(self.flatten(self.avgpool(x))))
+# %% ../nbs/03_models.ipynb #45662be5
+@patch
+def forward(self: ResNet18Cifar, x):
+    "Logits of images `x` in [0, 1]: stem, four stages, global average pooling, dropout, head."
+    self._check_input(x)
+    x = self.relu(self.bn1(self.conv1(self.norm(x))))
+    x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+    return self.fc(self.drop(self.flatten(self.avgpool(x))))
 
 # %% ../nbs/03_models.ipynb #4efb681e
 class M5(ZooSequential):
     "M5 raw-waveform CNN for (N, 1, L) 8 kHz audio; latent `flatten` (channels[-1]-d), head `fc`."
     latent_layer, head = 'flatten', 'fc'
     macs_layers = ('conv2', 'conv3', 'conv4', 'fc')
-    def __init__(self, n_classes: int = 10, channels: Sequence[int] = (128, 128, 256, 512), p_drop: float = 0.5):
-        if len(channels) != 4: raise ValueError(f"M5 has four convolutions: give 4 channel counts, got {tuple(channels)}")
+    def __init__(self, n_classes: int = 10, channels: Sequence[int] = (128, 128, 256, 512),
+                 p_drop: float = 0.5):
+        if len(channels) != 4:
+            raise ValueError(f"M5 has four convolutions: give 4 channel counts, "
+                             f"got {tuple(channels)}")
         self.input_shape = (1, None)
-        layers, c = [], 1
-        for i, w in enumerate(channels):
-            k, s = (80, 4) if i == 0 else (3, 1)
-            layers += [(f'conv{i+1}', nn.Conv1d(c, w, k, stride=s)), (f'bn{i+1}', nn.BatchNorm1d(w)),
-                       (f'relu{i+1}', _relu()), (f'pool{i+1}', nn.MaxPool1d(4))]; c = w
+        layers, in_channels = [], 1
+        for i, out_channels in enumerate(channels):
+            kernel, stride = (80, 4) if i == 0 else (3, 1)
+            layers += [(f'conv{i+1}', nn.Conv1d(in_channels, out_channels, kernel, stride=stride)),
+                       (f'bn{i+1}', nn.BatchNorm1d(out_channels)),
+                       (f'relu{i+1}', _relu()), (f'pool{i+1}', nn.MaxPool1d(4))]
+            in_channels = out_channels
         layers += [('gap', nn.AdaptiveAvgPool1d(1)), ('flatten', nn.Flatten()),
-                   ('drop', nn.Dropout(p_drop)), ('fc', nn.Linear(c, n_classes))]
-        super().__init__(OrderedDict(layers), dict(arch='M5', n_classes=n_classes, channels=list(channels), p_drop=p_drop))
+                   ('drop', nn.Dropout(p_drop)), ('fc', nn.Linear(in_channels, n_classes))]
+        config = dict(arch='M5', n_classes=n_classes, channels=list(channels), p_drop=p_drop)
+        super().__init__(OrderedDict(layers), config)
 
     def forward(self, x):
         if torch.is_tensor(x) and x.dim() == 3 and x.shape[-1] < 1772:
-            raise ValueError(f"M5 needs waveforms of at least 1772 samples, got length {x.shape[-1]}")
+            raise ValueError(f"M5 needs waveforms of at least 1772 samples, "
+                             f"got length {x.shape[-1]}")
         return super().forward(x)
 
 # %% ../nbs/03_models.ipynb #457b9403
@@ -196,107 +270,145 @@ class DigitsMLP(ZooSequential):
     "MLP for (N, 1, 8, 8) digits in [0, 1]; latent `relu2`, head `fc3`."
     latent_layer, head = 'relu2', 'fc3'
     macs_layers = ('fc1', 'fc2', 'fc3')
-    def __init__(self, n_classes: int = 10, hidden: Sequence[int] = (128, 64), p_drop: float = 0.5, stats=DIGITS_STATS):
-        if len(hidden) != 2: raise ValueError(f"DigitsMLP has two hidden layers: give 2 sizes, got {tuple(hidden)}")
+    def __init__(self, n_classes: int = 10, hidden: Sequence[int] = (128, 64), p_drop: float = 0.5,
+                 stats=DIGITS_STATS):
+        if len(hidden) != 2:
+            raise ValueError(f"DigitsMLP has two hidden layers: give 2 sizes, got {tuple(hidden)}")
         self.input_shape = (1, 8, 8)
-        super().__init__(OrderedDict([
+        layers = OrderedDict([
             ('norm', Normalize(*stats)), ('flatten', nn.Flatten()),
             ('fc1', nn.Linear(64, hidden[0])), ('relu1', _relu()),
             ('fc2', nn.Linear(hidden[0], hidden[1])), ('relu2', _relu()),
-            ('drop', nn.Dropout(p_drop)), ('fc3', nn.Linear(hidden[1], n_classes))]),
-            dict(arch='DigitsMLP', n_classes=n_classes, hidden=list(hidden), p_drop=p_drop, stats=stats))
+            ('drop', nn.Dropout(p_drop)), ('fc3', nn.Linear(hidden[1], n_classes))])
+        config = dict(arch='DigitsMLP', n_classes=n_classes, hidden=list(hidden), p_drop=p_drop,
+                      stats=stats)
+        super().__init__(layers, config)
 
+# %% ../nbs/03_models.ipynb #17176fa7
 class DigitsCNN(ZooSequential):
     "Small CNN for (N, 1, 8, 8) digits in [0, 1]; latent `relu3`, head `fc2`."
     latent_layer, head = 'relu3', 'fc2'
     macs_layers = ('conv2', 'fc1', 'fc2')
     def __init__(self, n_classes: int = 10, p_drop: float = 0.5, stats=DIGITS_STATS):
         self.input_shape = (1, 8, 8)
-        super().__init__(OrderedDict([
+        layers = OrderedDict([
             ('norm', Normalize(*stats)),
             ('conv1', nn.Conv2d(1, 16, 3, padding=1)), ('relu1', _relu()),
-            ('conv2', nn.Conv2d(16, 32, 3, padding=1)), ('relu2', _relu()), ('pool', nn.MaxPool2d(2)),
+            ('conv2', nn.Conv2d(16, 32, 3, padding=1)), ('relu2', _relu()),
+            ('pool', nn.MaxPool2d(2)),
             ('flatten', nn.Flatten()), ('fc1', nn.Linear(32 * 4 * 4, 64)), ('relu3', _relu()),
-            ('drop', nn.Dropout(p_drop)), ('fc2', nn.Linear(64, n_classes))]),
-            dict(arch='DigitsCNN', n_classes=n_classes, p_drop=p_drop, stats=stats))
+            ('drop', nn.Dropout(p_drop)), ('fc2', nn.Linear(64, n_classes))])
+        config = dict(arch='DigitsCNN', n_classes=n_classes, p_drop=p_drop, stats=stats)
+        super().__init__(layers, config)
+
+# %% ../nbs/03_models.ipynb #d00ced60
+def resize_input(x: torch.Tensor, size: int | None) -> torch.Tensor:
+    "Bilinear (antialiased) resize of images (N, C, H, W) to `size x size` (None: no resize)."
+    bad_type = isinstance(size, bool) or not isinstance(size, (int, np.integer))
+    if size is not None and (bad_type or size < 1):
+        raise ValueError(f"size must be None or a positive int, got {size!r}")
+    if size is None or tuple(x.shape[-2:]) == (size, size):
+        return x
+    return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=True)
+
+# %% ../nbs/03_models.ipynb #07efec26
+def _check_vit_sizes(image_size: int, patch_size: int, hidden_dim: int, num_heads: int, resize):
+    if image_size % patch_size:
+        raise ValueError(f"image_size {image_size} is not a multiple of patch_size {patch_size}")
+    if hidden_dim % num_heads:
+        raise ValueError(f"hidden_dim {hidden_dim} is not a multiple of num_heads {num_heads}")
+    if resize is not None and resize != image_size:
+        raise ValueError(f"a ViT's position embeddings fix its input size: resize must be None or "
+                         f"image_size ({image_size}), got {resize!r}")
 
 # %% ../nbs/03_models.ipynb #c97c69c1
 class SmallViT(ZooModel, torchvision.models.VisionTransformer):
-    "torchvision's VisionTransformer with `norm` in front, latent `pre_head` (CLS token), `drop`, head `heads.head`."
+    "torchvision's ViT with `norm` in front, latent `pre_head` (CLS token), `drop`, `heads.head`."
     latent_layer, head = 'pre_head', 'heads.head'
-    def __init__(self, n_classes: int = 10, image_size: int = 32, patch_size: int = 4, num_layers: int = 6,
-                 num_heads: int = 4, hidden_dim: int = 128, mlp_dim: int = 256, p_drop: float = 0.1,
-                 attention_dropout: float = 0.0, stats=CIFAR10_STATS, resize: int | None = None):
-        if image_size % patch_size: raise ValueError(f"image_size {image_size} is not a multiple of patch_size {patch_size}")
-        if hidden_dim % num_heads: raise ValueError(f"hidden_dim {hidden_dim} is not a multiple of num_heads {num_heads}")
-        if resize is not None and resize != image_size:
-            raise ValueError(f"a ViT's position embeddings fix its input size: resize must be None or image_size ({image_size}), got {resize!r}")
-        super().__init__(image_size=image_size, patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
-                         hidden_dim=hidden_dim, mlp_dim=mlp_dim, dropout=0.0, attention_dropout=attention_dropout,
-                         num_classes=n_classes)
+    def __init__(self, n_classes: int = 10, image_size: int = 32, patch_size: int = 4,
+                 num_layers: int = 6, num_heads: int = 4, hidden_dim: int = 128, mlp_dim: int = 256,
+                 p_drop: float = 0.1, attention_dropout: float = 0.0, stats=CIFAR10_STATS,
+                 resize: int | None = None):
+        _check_vit_sizes(image_size, patch_size, hidden_dim, num_heads, resize)
+        super().__init__(image_size=image_size, patch_size=patch_size, num_layers=num_layers,
+                         num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim, dropout=0.0,
+                         attention_dropout=attention_dropout, num_classes=n_classes)
         self.resize = resize
         self.input_shape = (3, image_size, image_size) if resize is None else (3, None, None)
-        self.norm, self.pre_head, self.drop = Normalize(*stats), nn.Identity(), nn.Dropout(p_drop)
-        self.macs_layers = tuple(f'encoder.layers.encoder_layer_{i}.mlp.{j}' for i in range(num_layers) for j in (0, 3)) + ('heads.head',)
-        self.config = dict(arch='SmallViT', n_classes=n_classes, image_size=image_size, patch_size=patch_size,
-                           num_layers=num_layers, num_heads=num_heads, hidden_dim=hidden_dim, mlp_dim=mlp_dim,
-                           p_drop=p_drop, attention_dropout=attention_dropout, stats=stats)
-        if resize is not None: self.config['resize'] = resize     # only when set: the small ViT's cache keys stay as they were
+        self.norm = Normalize(*stats)
+        self.pre_head = nn.Identity()
+        self.drop = nn.Dropout(p_drop)
+        mlp_linears = tuple(f'encoder.layers.encoder_layer_{i}.mlp.{j}'
+                            for i in range(num_layers) for j in (0, 3))
+        self.macs_layers = mlp_linears + ('heads.head',)
+        self.config = dict(arch='SmallViT', n_classes=n_classes, image_size=image_size,
+                           patch_size=patch_size, num_layers=num_layers, num_heads=num_heads,
+                           hidden_dim=hidden_dim, mlp_dim=mlp_dim, p_drop=p_drop,
+                           attention_dropout=attention_dropout, stats=stats)
+        if resize is not None:     # only when set: the small ViT's cache keys stay as they were
+            self.config['resize'] = resize
 
-    def forward(self, x):
-        self._check_input(x)
-        x = self._process_input(self.norm(resize_input(x, self.resize)))
-        x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
-        x = self.pre_head(self.encoder(x)[:, 0])
-        return self.heads(self.drop(x))
+# %% ../nbs/03_models.ipynb #8e6eb3d2
+@patch
+def forward(self: SmallViT, x):
+    "Logits of images `x` in [0, 1]: resize, normalise, patches + CLS, encoder, head on CLS."
+    self._check_input(x)
+    x = self._process_input(self.norm(resize_input(x, self.resize)))
+    x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+    x = self.pre_head(self.encoder(x)[:, 0])
+    return self.heads(self.drop(x))
 
-def resize_input(x: torch.Tensor, size: int | None) -> torch.Tensor:
-    "Bilinear (antialiased) resize of images (N, C, H, W) to `size x size`; `x` itself when `size` is None or already met."
-    if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1):
-        raise ValueError(f"size must be None or a positive int, got {size!r}")
-    if size is None or tuple(x.shape[-2:]) == (size, size): return x
-    return F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False, antialias=True)
-
+# %% ../nbs/03_models.ipynb #9fab7a0c
 def _check_resize(resize):
-    if resize is not None and (isinstance(resize, bool) or not isinstance(resize, (int, np.integer)) or resize < 32):
-        raise ValueError(f"resize must be None or an int >= 32 (VGG16 pools five times), got {resize!r}")
+    bad_type = isinstance(resize, bool) or not isinstance(resize, (int, np.integer))
+    if resize is not None and (bad_type or resize < 32):
+        raise ValueError(f"resize must be None or an int >= 32 (VGG16 pools five times), "
+                         f"got {resize!r}")
 
 class VGG16Full(ZooModel, torchvision.models.VGG):
-    "torchvision's VGG16 (random weights) with `norm` in front and non-in-place ReLUs; head `classifier.6`."
+    "torchvision's VGG16 (random weights), `norm` in front, non-in-place ReLUs."
     latent_layer, head = 'classifier.4', 'classifier.6'
-    macs_layers = tuple(f'features.{i}' for i in (7, 10, 12, 14, 17, 19, 21, 24, 26, 28)) + ('classifier.0', 'classifier.3', 'classifier.6')
+    macs_layers = (tuple(f'features.{i}' for i in (7, 10, 12, 14, 17, 19, 21, 24, 26, 28))
+                   + ('classifier.0', 'classifier.3', 'classifier.6'))
     def __init__(self, n_classes: int = 100, stats=IMAGENET_STATS, resize: int | None = 224):
         from torchvision.models.vgg import cfgs, make_layers
         _check_resize(resize)
-        super().__init__(make_layers(cfgs['D'], batch_norm=False), num_classes=n_classes, init_weights=True)
-        for mod in self.modules():
-            if isinstance(mod, nn.ReLU): mod.inplace = False
+        features = make_layers(cfgs['D'], batch_norm=False)
+        super().__init__(features, num_classes=n_classes, init_weights=True)
+        for module in self.modules():
+            if isinstance(module, nn.ReLU):
+                module.inplace = False
         self.resize = resize
         self.input_shape = (3, None, None)
         self.norm = Normalize(*stats)
         self.config = dict(arch='VGG16Full', n_classes=n_classes, stats=stats, resize=resize)
+
     def forward(self, x):
         self._check_input(x)
         return super().forward(self.norm(resize_input(x, self.resize)))
 
+# %% ../nbs/03_models.ipynb #5462cd44
 def vgg16_full(n_classes: int = 100, resize: int | None = 224) -> VGG16Full:
-    "The papers' VGG16 at full scale, random weights (none offline); inputs of any size are resized to `resize`."
+    "The papers' VGG16 at full scale, random weights; inputs are resized to `resize`."
     return VGG16Full(n_classes, resize=resize)
 
 def vit_b16_full(n_classes: int = 100, resize: int | None = 224) -> SmallViT:
-    "The papers' ViT-B/16 (224x224, 12 blocks, width 768), random weights; `resize=224`: inputs of any size fit."
-    return SmallViT(n_classes, image_size=224, patch_size=16, num_layers=12, num_heads=12, hidden_dim=768,
-                    mlp_dim=3072, p_drop=0.0, stats=IMAGENET_STATS, resize=resize)
+    "The papers' ViT-B/16 (224x224, 12 blocks, width 768), random weights; inputs of any size fit."
+    return SmallViT(n_classes, image_size=224, patch_size=16, num_layers=12, num_heads=12,
+                    hidden_dim=768, mlp_dim=3072, p_drop=0.0, stats=IMAGENET_STATS, resize=resize)
 
 # %% ../nbs/03_models.ipynb #51e3b1fc
 def fingerprint(*tensors) -> str:
     "SHA-256 (16 hex digits) of the shapes, dtypes and bytes of tensors or arrays."
-    h = hashlib.sha256()
-    for t in tensors:
-        t = torch.as_tensor(t).detach().cpu().contiguous()
-        h.update(f"{tuple(t.shape)}|{t.dtype}|".encode())
-        if t.numel(): h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy() if t.dtype != torch.bool else t.numpy()).cast('B'))
-    return h.hexdigest()[:16]
+    digest = hashlib.sha256()
+    for tensor in tensors:
+        tensor = torch.as_tensor(tensor).detach().cpu().contiguous()
+        digest.update(f"{tuple(tensor.shape)}|{tensor.dtype}|".encode())
+        if tensor.numel():
+            is_bool = tensor.dtype == torch.bool
+            raw = tensor.numpy() if is_bool else tensor.reshape(-1).view(torch.uint8).numpy()
+            digest.update(memoryview(raw).cast('B'))
+    return digest.hexdigest()[:16]
 
 def state_fingerprint(model: nn.Module) -> str:
     "Fingerprint of a model's `state_dict` (names and values)."
@@ -310,72 +422,105 @@ def model_spec(model: nn.Module) -> dict:
 
 # %% ../nbs/03_models.ipynb #ba12ec4f
 def crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4) -> torch.Tensor:
-    "Random crop after zero padding by `pad`, and a random horizontal flip, per image of (N, C, H, W)."
+    "Random crop after zero padding by `pad`, and random horizontal flip, of images (N, C, H, W)."
     n, c, h, w = x.shape
-    xp = F.pad(x, (pad, pad, pad, pad))
-    i = torch.randint(0, 2 * pad + 1, (n,), generator=g); j = torch.randint(0, 2 * pad + 1, (n,), generator=g)
-    rows = (i[:, None] + torch.arange(h))[:, None, :, None]; cols = (j[:, None] + torch.arange(w))[:, None, None, :]
-    out = xp[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
-    flip = torch.rand(n, generator=g) < 0.5
-    return torch.where(flip[:, None, None, None], out.flip(-1), out)
+    padded = F.pad(x, (pad, pad, pad, pad))
+    top = torch.randint(0, 2 * pad + 1, (n,), generator=g)
+    left = torch.randint(0, 2 * pad + 1, (n,), generator=g)
+    rows = (top[:, None] + torch.arange(h))[:, None, :, None]
+    cols = (left[:, None] + torch.arange(w))[:, None, None, :]
+    images = torch.arange(n)[:, None, None, None]
+    channels = torch.arange(c)[None, :, None, None]
+    out = padded[images, channels, rows, cols]
+    mirrored = torch.rand(n, generator=g) < 0.5
+    return torch.where(mirrored[:, None, None, None], out.flip(-1), out)
 
+# %% ../nbs/03_models.ipynb #444cb3fe
 def flip(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     "Random horizontal flip of each image of (N, C, H, W)."
-    m = torch.rand(len(x), generator=g) < 0.5
-    return torch.where(m[:, None, None, None], x.flip(-1), x)
+    mirrored = torch.rand(len(x), generator=g) < 0.5
+    return torch.where(mirrored[:, None, None, None], x.flip(-1), x)
 
 def time_shift(x: torch.Tensor, g: torch.Generator, frac: float = 0.1) -> torch.Tensor:
     "Circularly shift each waveform of (N, C, L) by a random offset of up to `frac` of its length."
-    n, L = x.shape[0], x.shape[-1]
-    k = torch.randint(-int(frac * L), int(frac * L) + 1, (n,), generator=g)
-    idx = (torch.arange(L)[None, :] - k[:, None]) % L
+    n, length = x.shape[0], x.shape[-1]
+    shift = torch.randint(-int(frac * length), int(frac * length) + 1, (n,), generator=g)
+    idx = (torch.arange(length)[None, :] - shift[:, None]) % length
     return torch.gather(x, -1, idx[:, None, :].expand_as(x))
 
-AUGMENTS: dict[str | None, Callable | None] = {None: None, 'flip': flip, 'crop_flip': crop_flip, 'shift': time_shift}
+# %% ../nbs/03_models.ipynb #610a3da5
+AUGMENTS: dict[str | None, Callable | None] = {None: None, 'flip': flip, 'crop_flip': crop_flip,
+                                               'shift': time_shift}
 OPTIMIZERS = ('adam', 'adamw', 'sgd')
 SCHEDULES = (None, 'cosine', 'onecycle')
 
 # %% ../nbs/03_models.ipynb #a8dd3ccb
 def _check_xy(x, y, name='x'):
-    if not torch.is_tensor(x) or not x.is_floating_point(): raise ValueError(f"{name} must be a float tensor, got {getattr(x, 'dtype', type(x).__name__)}")
-    if not torch.is_tensor(y) or y.dim() != 1 or y.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise ValueError(f"labels must be a 1-D integer tensor, got {getattr(y, 'dtype', type(y).__name__)} of shape {tuple(getattr(y, 'shape', ()))}")
-    if len(x) != len(y): raise ValueError(f"{name} has {len(x)} samples but labels has {len(y)}")
-    if len(x) == 0: raise ValueError(f"{name} is empty")
+    if not torch.is_tensor(x) or not x.is_floating_point():
+        got = getattr(x, 'dtype', type(x).__name__)
+        raise ValueError(f"{name} must be a float tensor, got {got}")
+    integer = (torch.int64, torch.int32, torch.int16, torch.uint8)
+    if not torch.is_tensor(y) or y.dim() != 1 or y.dtype not in integer:
+        got = getattr(y, 'dtype', type(y).__name__)
+        raise ValueError(f"labels must be a 1-D integer tensor, got {got} "
+                         f"of shape {tuple(getattr(y, 'shape', ()))}")
+    if len(x) != len(y):
+        raise ValueError(f"{name} has {len(x)} samples but labels has {len(y)}")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty")
 
 def _check_labels(model, y):
     head = getattr(model, 'head', None)
     k = core.find_layer(model, head).out_features if isinstance(head, str) and head else None
-    if (y < 0).any(): raise ValueError(f"labels must be >= 0; got {int((y < 0).sum())} negative (unlabelled?) labels")
-    if k is not None and (y >= k).any(): raise ValueError(f"labels go up to {int(y.max())} but the model has {k} classes")
+    if (y < 0).any():
+        raise ValueError(f"labels must be >= 0; got {int((y < 0).sum())} negative "
+                         f"(unlabelled?) labels")
+    if k is not None and (y >= k).any():
+        raise ValueError(f"labels go up to {int(y.max())} but the model has {k} classes")
 
-def _diverged(loss: float, out: torch.Tensor, epoch: int, step: int, lr) -> str:
-    "Why training stopped: the inputs were checked before training, so the model's outputs or the loss went non-finite."
-    what = "the model's outputs (logits) became non-finite" if not torch.isfinite(out).all() else f"the loss became {loss}"
-    return (f"training diverged at step {step + 1} (epoch {epoch + 1}): {what}, although the inputs are finite (checked "
-            f"before training); lower lr (now {lr}); nothing was cached")
+# %% ../nbs/03_models.ipynb #56eae25d
+def _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay,
+                   label_smoothing):
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; use one of {OPTIMIZERS}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
+    if augment not in AUGMENTS:
+        raise ValueError(f"unknown augment {augment!r}; use one of {list(AUGMENTS)}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    if not 0 <= label_smoothing < 1:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
 
-def _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay, label_smoothing):
-    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0): raise ValueError(f"lr must be positive, got {lr!r}")
-    if optimizer not in OPTIMIZERS: raise ValueError(f"unknown optimizer {optimizer!r}; use one of {OPTIMIZERS}")
-    if schedule not in SCHEDULES: raise ValueError(f"unknown schedule {schedule!r}; use one of {SCHEDULES}")
-    if augment not in AUGMENTS: raise ValueError(f"unknown augment {augment!r}; use one of {list(AUGMENTS)}")
-    if weight_decay < 0: raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
-    if not 0 <= label_smoothing < 1: raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+def _checked_eval_data(eval_data):
+    if eval_data is None:
+        return None
+    _check_xy(*eval_data, name='eval_data')
+    return (core.as_input(eval_data[0], 'eval_data'), eval_data[1])
 
+# %% ../nbs/03_models.ipynb #4df7fe07
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512, progress: bool = False) -> torch.Tensor:
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512,
+            progress: bool = False) -> torch.Tensor:
     "Logits of `model` (in eval mode) on every input of `x`, batch by batch, on the CPU."
-    if not torch.is_tensor(x): raise ValueError(f"x must be a tensor, got {type(x).__name__}")
+    if not torch.is_tensor(x):
+        raise ValueError(f"x must be a tensor, got {type(x).__name__}")
     x = core.as_input(x, 'x')
-    dev, was = core.model_device(model), model.training
+    dev, was_training = core.model_device(model), model.training
     model.eval()
+    n_batches = -(-len(x) // batch_size)
+    batches = tqdm(core.iter_batches(x, batch_size), total=n_batches, desc='predict',
+                   disable=not progress, leave=False)
     try:
-        out = [model(xb.to(dev)).cpu() for xb, _ in tqdm(core.iter_batches(x, batch_size), total=-(-len(x) // batch_size),
-                                                          desc='predict', disable=not progress, leave=False)]
-    finally: model.train(was)
+        out = [model(xb.to(dev)).cpu() for xb, _ in batches]
+    finally:
+        model.train(was_training)
     return torch.cat(out) if out else torch.empty(0)
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
@@ -385,74 +530,158 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     y = core.check_labels(y, logits.shape[1], 'y', n=len(x))
     return (logits.argmax(1) == y).float().mean().item()
 
-# %% ../nbs/03_models.ipynb #6794cafc
-def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2, batch_size: int = 128,
-          lr: float = 1e-3, optimizer: str = 'adam', momentum: float = 0.9, weight_decay: float = 0.0,
-          schedule: str | None = None, augment: str | None = None, label_smoothing: float = 0.0, seed: int = 0,
-          eval_data: tuple | None = None, name: str | None = None, cache: bool = True, refresh: bool = False,
-          cache_root=None, progress: bool = True) -> nn.Module:
-    """Train `model` on `(x, y)` with cross-entropy; return it in eval mode with `model.train_info`.
-    With `cache`, the weights are saved under a hash of model, data and hyperparameters and reused next time.
-    `eval_data=(x, y)` records the accuracy on it after every epoch (it does not change the weights or the key;
-    its time is left out of `train_seconds`, not out of `cpu_seconds`)."""
-    _check_xy(x, y); _check_labels(model, y)
-    x = core.as_input(x, 'x')                                   # finite, float32 (float64 converted)
-    _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay, label_smoothing)
-    if eval_data is not None: _check_xy(*eval_data, name='eval_data'); eval_data = (core.as_input(eval_data[0], 'eval_data'), eval_data[1])
-    hp = dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
-              weight_decay=weight_decay, schedule=schedule, augment=augment, label_smoothing=label_smoothing, seed=seed)
+# %% ../nbs/03_models.ipynb #566413aa
+def _cache_slot(model: nn.Module, x, y, hp: dict, name: str | None, cache_root) -> tuple[str, Path]:
+    "The cache key of a training run (model, data, hyperparameters) and the path of its checkpoint."
     spec = model_spec(model)
     key = core.hash_key(spec, fingerprint(x, y), hp)
-    path = core.cache_path('models', f"{name or type(model).__name__}-{key}.pt", cache=cache_root)
-    if cache and path.is_file() and not refresh:
-        try: ck = core.load_cached(path)
-        except core.CacheCorrupt as e: print(f"trustbook: {e}; training it again", file=sys.stderr)
-        else:
-            model.load_state_dict(ck['state_dict']); model.eval()
-            model.train_info = {**ck['info'], 'cached': True, 'path': str(path)}
-            return model
+    label = name or type(model).__name__
+    return key, core.cache_path('models', f"{label}-{key}.pt", cache=cache_root)
 
-    g = core.seed_everything(seed)
-    dev = core.model_device(model)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if optimizer == 'sgd': opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0)
-    elif optimizer == 'adamw': opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    else: opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    n = len(x)
-    per_epoch = n // batch_size if n > batch_size else 1     # drop the last partial batch (BatchNorm needs > 1 sample)
-    total = per_epoch * epochs
-    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if schedule == 'cosine' else
-             torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total) if schedule == 'onecycle' else None)
-    aug, y = AUGMENTS[augment], y.to(torch.int64)
-    history, t0, c0, t_eval = [], time.time(), time.process_time(), 0.0
-    bar = tqdm(total=total, desc=f"train {name or type(model).__name__}", disable=not progress)
-    for ep in range(epochs):
-        model.train()
-        perm = torch.randperm(n, generator=g)[:per_epoch * batch_size if n > batch_size else n]
-        tot_loss, correct, seen = 0.0, 0, 0
-        for b, idx in enumerate(perm.split(batch_size)):
-            xb, yb = x[idx], y[idx]
-            if aug is not None: xb = aug(xb, g)
-            xb, yb = xb.to(dev), yb.to(dev)
-            out = model(xb)
-            loss = F.cross_entropy(out, yb, label_smoothing=label_smoothing)
-            if not math.isfinite(lv := loss.item()): raise RuntimeError(_diverged(lv, out, ep, ep * per_epoch + b, lr))
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            if sched is not None: sched.step()
-            tot_loss += lv * len(idx); correct += (out.argmax(1) == yb).sum().item(); seen += len(idx)
-            bar.update(1); bar.set_postfix(epoch=ep + 1, loss=f"{tot_loss / seen:.3f}")
-        rec = dict(epoch=ep + 1, loss=tot_loss / seen, train_acc=correct / seen, seconds=time.time() - t0 - t_eval)
-        if eval_data is not None:
-            te = time.time(); rec['eval_acc'] = accuracy(model, *eval_data); t_eval += time.time() - te
-        history.append(rec)
-        if progress: bar.write(f"epoch {ep + 1}/{epochs}: " + ', '.join(f"{k} {v:.4g}" for k, v in rec.items() if k != 'epoch'))
-    bar.close()
+def _load_trained(model: nn.Module, path: Path) -> bool:
+    "Load the checkpoint at `path` into `model` (eval mode); False if it is corrupted (on stderr)."
+    try:
+        checkpoint = core.load_cached(path)
+    except core.CacheCorrupt as e:
+        print(f"trustbook: {e}; training it again", file=sys.stderr)
+        return False
+    model.load_state_dict(checkpoint['state_dict'])
     model.eval()
-    if bad := [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]:
-        raise RuntimeError(f"training left non-finite weights in {bad[:4]}; the model is not cached")
-    info = dict(key=key, name=name or type(model).__name__, hparams=hp, n_train=n, history=history,
-                train_seconds=time.time() - t0 - t_eval, cpu_seconds=time.process_time() - c0, eval_seconds=t_eval, torch=str(torch.__version__), threads=torch.get_num_threads())
-    if cache: core.save_cached(dict(state_dict=model.state_dict(), info=info), path)
+    model.train_info = {**checkpoint['info'], 'cached': True, 'path': str(path)}
+    return True
+
+# %% ../nbs/03_models.ipynb #b1b6de39
+def _optimiser(model: nn.Module, optimizer: str, lr: float, momentum: float, weight_decay: float):
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == 'sgd':
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay,
+                               nesterov=momentum > 0)
+    if optimizer == 'adamw':
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+def _scheduler(opt, schedule: str | None, lr: float, total_steps: int):
+    if schedule == 'cosine':
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, total_steps)
+    if schedule == 'onecycle':
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps)
+    return None
+
+def _steps_per_epoch(n: int, batch_size: int) -> int:
+    "Full batches only: the last partial batch is dropped (BatchNorm needs more than one sample)."
+    return n // batch_size if n > batch_size else 1
+
+# %% ../nbs/03_models.ipynb #1cc25482
+def _diverged(loss: float, out: torch.Tensor, epoch: int, step: int, lr) -> str:
+    "Why training stopped: the inputs were checked, so the outputs or the loss went non-finite."
+    if not torch.isfinite(out).all():
+        what = "the model's outputs (logits) became non-finite"
+    else:
+        what = f"the loss became {loss}"
+    return (f"training diverged at step {step + 1} (epoch {epoch + 1}): {what}, "
+            f"although the inputs are finite (checked before training); lower lr (now {lr}); "
+            f"nothing was cached")
+
+def _check_finite_weights(model: nn.Module):
+    state = model.state_dict()
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise RuntimeError(f"training left non-finite weights in {bad[:4]}; "
+                           f"the model is not cached")
+
+# %% ../nbs/03_models.ipynb #1fbe8577
+def _train_epoch(model: nn.Module, x, y, g: torch.Generator, run: SimpleNamespace, epoch: int,
+                 bar) -> dict:
+    "One pass over full batches of a fresh permutation: the epoch's mean loss and accuracy."
+    model.train()
+    n = len(x)
+    n_used = run.per_epoch * run.batch_size if n > run.batch_size else n
+    perm = torch.randperm(n, generator=g)[:n_used]
+    total_loss, correct, seen = 0.0, 0, 0
+    for b, idx in enumerate(perm.split(run.batch_size)):
+        xb, yb = x[idx], y[idx]
+        if run.augment is not None:
+            xb = run.augment(xb, g)
+        xb, yb = xb.to(run.device), yb.to(run.device)
+        out = model(xb)
+        loss = F.cross_entropy(out, yb, label_smoothing=run.label_smoothing)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise RuntimeError(_diverged(loss_value, out, epoch, epoch * run.per_epoch + b, run.lr))
+        run.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        run.opt.step()
+        if run.sched is not None:
+            run.sched.step()
+        total_loss += loss_value * len(idx)
+        correct += (out.argmax(1) == yb).sum().item()
+        seen += len(idx)
+        bar.update(1)
+        bar.set_postfix(epoch=epoch + 1, loss=f"{total_loss / seen:.3f}")
+    return dict(epoch=epoch + 1, loss=total_loss / seen, train_acc=correct / seen)
+
+# %% ../nbs/03_models.ipynb #b7d7800a
+def _fit(model: nn.Module, x, y, hp: dict, eval_data, label: str, progress: bool, started: float):
+    "Seed and train `hp['epochs']` epochs: the per-epoch history, and the seconds of `eval_data`."
+    g = core.seed_everything(hp['seed'])
+    opt = _optimiser(model, hp['optimizer'], hp['lr'], hp['momentum'], hp['weight_decay'])
+    per_epoch = _steps_per_epoch(len(x), hp['batch_size'])
+    total = per_epoch * hp['epochs']
+    run = SimpleNamespace(opt=opt, sched=_scheduler(opt, hp['schedule'], hp['lr'], total),
+                          augment=AUGMENTS[hp['augment']], device=core.model_device(model),
+                          per_epoch=per_epoch, batch_size=hp['batch_size'],
+                          label_smoothing=hp['label_smoothing'], lr=hp['lr'])
+    y = y.to(torch.int64)
+    history, t_eval = [], 0.0
+    bar = tqdm(total=total, desc=f"train {label}", disable=not progress)
+    for epoch in range(hp['epochs']):
+        rec = _train_epoch(model, x, y, g, run, epoch, bar)
+        rec['seconds'] = time.time() - started - t_eval
+        if eval_data is not None:
+            t = time.time()
+            rec['eval_acc'] = accuracy(model, *eval_data)
+            t_eval += time.time() - t
+        history.append(rec)
+        if progress:
+            shown = ', '.join(f"{k} {v:.4g}" for k, v in rec.items() if k != 'epoch')
+            bar.write(f"epoch {epoch + 1}/{hp['epochs']}: " + shown)
+    bar.close()
+    return history, t_eval
+
+# %% ../nbs/03_models.ipynb #6794cafc
+def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2,
+          batch_size: int = 128, lr: float = 1e-3, optimizer: str = 'adam', momentum: float = 0.9,
+          weight_decay: float = 0.0, schedule: str | None = None, augment: str | None = None,
+          label_smoothing: float = 0.0, seed: int = 0, eval_data: tuple | None = None,
+          name: str | None = None, cache: bool = True, refresh: bool = False, cache_root=None,
+          progress: bool = True) -> nn.Module:
+    """Train `model` on `(x, y)` with cross-entropy; return it in eval mode with `model.train_info`.
+    With `cache`, the weights are saved under a hash of model, data and hyperparameters and reused
+    next time. `eval_data=(x, y)` records the accuracy on it after every epoch (it does not change
+    the weights or the key; its time is left out of `train_seconds`, not out of `cpu_seconds`)."""
+    _check_xy(x, y)
+    _check_labels(model, y)
+    x = core.as_input(x, 'x')                    # finite, float32 (float64 converted)
+    _check_hparams(epochs, batch_size, lr, optimizer, schedule, augment, weight_decay,
+                   label_smoothing)
+    eval_data = _checked_eval_data(eval_data)
+    hp = dict(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, momentum=momentum,
+              weight_decay=weight_decay, schedule=schedule, augment=augment,
+              label_smoothing=label_smoothing, seed=seed)
+    key, path = _cache_slot(model, x, y, hp, name, cache_root)
+    if cache and path.is_file() and not refresh and _load_trained(model, path):
+        return model
+    label = name or type(model).__name__
+    started, cpu_started = time.time(), time.process_time()
+    history, t_eval = _fit(model, x, y, hp, eval_data, label, progress, started)
+    model.eval()
+    _check_finite_weights(model)
+    train_seconds, cpu_seconds = time.time() - started - t_eval, time.process_time() - cpu_started
+    info = dict(key=key, name=label, hparams=hp, n_train=len(x), history=history,
+                train_seconds=train_seconds, cpu_seconds=cpu_seconds, eval_seconds=t_eval,
+                torch=str(torch.__version__), threads=torch.get_num_threads())
+    if cache:
+        core.save_cached(dict(state_dict=model.state_dict(), info=info), path)
     model.train_info = {**info, 'cached': False, 'path': str(path) if cache else None}
     return model
 
@@ -460,88 +689,179 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 2
 def latents(model: nn.Module, x, batch_size: int = 256, progress: bool = False) -> torch.Tensor:
     "The penultimate latents (output of `model.latent_layer`, eval mode) of every input in `x`."
     layer = getattr(model, 'latent_layer', None)
-    if not layer: raise ValueError(f"{type(model).__name__} has no `latent_layer` attribute; zoo models carry one")
-    if torch.is_tensor(x) or isinstance(x, np.ndarray): x = core.as_input(x, 'x')
-    return core.capture_activations(model, x, layer, batch_size=batch_size, progress=progress, desc='latents')[layer]
+    if not layer:
+        raise ValueError(f"{type(model).__name__} has no `latent_layer` attribute; "
+                         f"zoo models carry one")
+    if torch.is_tensor(x) or isinstance(x, np.ndarray):
+        x = core.as_input(x, 'x')
+    captured = core.capture_activations(model, x, layer, batch_size=batch_size, progress=progress,
+                                        desc='latents')
+    return captured[layer]
 
 # %% ../nbs/03_models.ipynb #1b73ad0a
 def _first(keys, n: int = 4) -> str:
     keys = list(keys)
     return ', '.join(keys[:n]) + (f' (and {len(keys) - n} more)' if len(keys) > n else '')
 
-def load_weights(model: nn.Module, path: str | Path, missing_ok: Sequence[str] = ('norm.',)) -> nn.Module:
-    """Load the state dict at `path` (bare or `{'state_dict': ...}`, read with `weights_only=True`) into `model` and
-    return it. Keys starting with a `missing_ok` prefix may be absent (the model keeps its own); any other missing,
-    unexpected or wrongly shaped key is a `ValueError` that names the first ones."""
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no weights file at {path}")
-    try: obj = torch.load(path, map_location='cpu', weights_only=True)
+def _is_state_dict(obj) -> bool:
+    "A non-empty dict of tensors with string keys."
+    if not isinstance(obj, dict) or not obj:
+        return False
+    return all(isinstance(k, str) and torch.is_tensor(v) for k, v in obj.items())
+
+def _read_state_dict(path: Path) -> dict:
+    "The state dict in the weights-only checkpoint at `path` (bare or under 'state_dict')."
+    if not path.is_file():
+        raise FileNotFoundError(f"no weights file at {path}")
+    try:
+        obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ValueError(f"{path} cannot be read as a weights-only torch checkpoint ({type(e).__name__}: {e})") from e
-    sd = obj['state_dict'] if isinstance(obj, dict) and isinstance(obj.get('state_dict'), dict) else obj
-    if not (isinstance(sd, dict) and sd and all(isinstance(k, str) and torch.is_tensor(v) for k, v in sd.items())):
-        raise ValueError(f"{path} holds no state dict: expected a dict of tensors (or {{'state_dict': dict of tensors}}), "
-                         f"got {type(obj).__name__}" + (f" with keys {_first(obj)}" if isinstance(obj, dict) else ''))
-    if all(k.startswith('module.') for k in sd): sd = {k[len('module.'):]: v for k, v in sd.items()}
-    own = model.state_dict()
+        raise ValueError(f"{path} cannot be read as a weights-only torch checkpoint "
+                         f"({type(e).__name__}: {e})") from e
+    wrapped = isinstance(obj, dict) and isinstance(obj.get('state_dict'), dict)
+    sd = obj['state_dict'] if wrapped else obj
+    if not _is_state_dict(sd):
+        keys = f" with keys {_first(obj)}" if isinstance(obj, dict) else ''
+        raise ValueError(f"{path} holds no state dict: expected a dict of tensors (or "
+                         f"{{'state_dict': dict of tensors}}), got {type(obj).__name__}" + keys)
+    if all(k.startswith('module.') for k in sd):
+        sd = {k[len('module.'):]: v for k, v in sd.items()}
+    return sd
+
+# %% ../nbs/03_models.ipynb #989233da
+def _mismatches(own: dict, sd: dict, missing_ok: Sequence[str]) -> list[str]:
+    "What keeps state dict `sd` from fitting a model whose state dict is `own` (empty if it fits)."
     missing = [k for k in own if k not in sd and not k.startswith(tuple(missing_ok))]
     unexpected = [k for k in sd if k not in own]
-    shapes = [f"{k} {tuple(sd[k].shape)} (model: {tuple(own[k].shape)})" for k in own if k in sd and sd[k].shape != own[k].shape]
-    problems = ([f"wrong shape: {_first(shapes)}"] if shapes else []) + ([f"missing: {_first(missing)}"] if missing else []) \
-               + ([f"unexpected: {_first(unexpected)}"] if unexpected else [])
-    if problems:
-        raise ValueError(f"the weights in {path} do not fit {type(model).__name__} ({len(own)} tensors; the file has "
-                         f"{len(sd)}): " + '; '.join(problems))
-    model.load_state_dict(sd, strict=False)     # complete except for `missing_ok` keys, checked above
+    shapes = [f"{k} {tuple(sd[k].shape)} (model: {tuple(own[k].shape)})"
+              for k in own if k in sd and sd[k].shape != own[k].shape]
+    problems = [f"wrong shape: {_first(shapes)}"] if shapes else []
+    problems += [f"missing: {_first(missing)}"] if missing else []
+    problems += [f"unexpected: {_first(unexpected)}"] if unexpected else []
+    return problems
+
+def load_weights(model: nn.Module, path: str | Path,
+                 missing_ok: Sequence[str] = ('norm.',)) -> nn.Module:
+    """Load the state dict at `path` (bare or `{'state_dict': ...}`, read with `weights_only=True`)
+    into `model` and return it. Keys starting with a `missing_ok` prefix may be absent (the model
+    keeps its own); any other missing, unexpected or wrongly shaped key is a `ValueError` that
+    names the first ones."""
+    path = Path(path)
+    sd = _read_state_dict(path)
+    own = model.state_dict()
+    if problems := _mismatches(own, sd, missing_ok):
+        raise ValueError(f"the weights in {path} do not fit {type(model).__name__} "
+                         f"({len(own)} tensors; the file has {len(sd)}): " + '; '.join(problems))
+    model.load_state_dict(sd, strict=False)     # complete but for `missing_ok` keys, checked above
     return model
 
 # %% ../nbs/03_models.ipynb #95f38609
-_CIFAR_SGD = dict(optimizer='sgd', lr=0.05, momentum=0.9, weight_decay=5e-4, schedule='onecycle', batch_size=128)
-ZOO: dict[str, dict] = {
-    'digits_mlp': dict(dataset='digits', build=lambda: DigitsMLP(), recipes=dict(
-        quick=dict(epochs=30, batch_size=64, lr=2e-3),
-        paper=dict(epochs=60, batch_size=64, lr=2e-3, schedule='cosine'))),
-    'digits_cnn': dict(dataset='digits', build=lambda: DigitsCNN(), recipes=dict(
-        quick=dict(epochs=20, batch_size=64, lr=2e-3),
-        paper=dict(epochs=40, batch_size=64, lr=2e-3, schedule='cosine'))),
-    'lenet_mnist': dict(dataset='mnist', build=lambda: LeNet5(stats=MNIST_STATS), recipes=dict(
-        quick=dict(epochs=2, batch_size=128, lr=2e-3),
-        paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
-    'lenet_mnist_m235': dict(dataset='mnist', classes=(0, 1, 4, 6, 7, 8, 9), build=lambda: LeNet5(n_classes=7, stats=MNIST_STATS), recipes=dict(
-        quick=dict(epochs=2, batch_size=128, lr=2e-3),
-        paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
-    'lenet_fashion_mnist': dict(dataset='fashion_mnist', build=lambda: LeNet5(stats=FASHION_MNIST_STATS), recipes=dict(
-        quick=dict(epochs=2, batch_size=128, lr=2e-3),
-        paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine'))),
-    'vgg_cifar10': dict(dataset='cifar10', build=lambda: SmallVGG(), recipes=dict(
-        quick=dict(max_train=6000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
-        paper=dict(epochs=5, augment='flip', **_CIFAR_SGD))),
-    'resnet_cifar10': dict(dataset='cifar10', build=lambda: ResNet18Cifar(width=0.5), recipes=dict(
-        quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
-        paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1}))),
-    'resnet_cifar7': dict(dataset='cifar10', classes=(1, 3, 4, 6, 7, 8, 9), build=lambda: ResNet18Cifar(n_classes=7, width=0.5),
-        recipes=dict(quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
-                     paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1}))),
-    'vit_cifar10': dict(dataset='cifar10', build=lambda: SmallViT(patch_size=8, num_layers=4), recipes=dict(
-        quick=dict(max_train=8000, max_eval=2000, epochs=4, batch_size=128, optimizer='adamw', lr=2e-3, weight_decay=0.05, schedule='onecycle', augment='flip'),
-        paper=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05, schedule='onecycle', augment='crop_flip'))),
-    'm5_fsdd': dict(dataset='fsdd', build=lambda: M5(channels=(64, 64, 128, 256)), recipes=dict(
-        quick=dict(epochs=4, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'),
-        paper=dict(epochs=20, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle', augment='shift'))),
-    # weights-only: never trained here; `trained` loads <weights_dir>/<name>.pt
-    'vgg16_cifar10_full': dict(dataset='cifar10', build=lambda: vgg16_full(10, resize=224), weights_only=True, max_eval=2000),
-    'vit_b16_cifar10_full': dict(dataset='cifar10', build=lambda: vit_b16_full(10, resize=224), weights_only=True, max_eval=2000),
-}
-for _e in ZOO.values():     # the reference profile uses the quick recipes until its own are set
-    if 'recipes' in _e: _e['recipes'].setdefault('reference', _e['recipes']['quick'])
+ZOO: dict[str, dict] = {}
+ZOO['digits_mlp'] = dict(dataset='digits', build=lambda: DigitsMLP(), recipes=dict(
+    quick=dict(epochs=30, batch_size=64, lr=2e-3),
+    paper=dict(epochs=60, batch_size=64, lr=2e-3, schedule='cosine')))
+ZOO['digits_cnn'] = dict(dataset='digits', build=lambda: DigitsCNN(), recipes=dict(
+    quick=dict(epochs=20, batch_size=64, lr=2e-3),
+    paper=dict(epochs=40, batch_size=64, lr=2e-3, schedule='cosine')))
+
+# %% ../nbs/03_models.ipynb #ab5e18be
+ZOO['lenet_mnist'] = dict(dataset='mnist', build=lambda: LeNet5(stats=MNIST_STATS), recipes=dict(
+    quick=dict(epochs=2, batch_size=128, lr=2e-3),
+    paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine')))
+ZOO['lenet_mnist_m235'] = dict(dataset='mnist', classes=(0, 1, 4, 6, 7, 8, 9),
+                               build=lambda: LeNet5(n_classes=7, stats=MNIST_STATS), recipes=dict(
+    quick=dict(epochs=2, batch_size=128, lr=2e-3),
+    paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine')))
+ZOO['lenet_fashion_mnist'] = dict(dataset='fashion_mnist',
+                                  build=lambda: LeNet5(stats=FASHION_MNIST_STATS), recipes=dict(
+    quick=dict(epochs=2, batch_size=128, lr=2e-3),
+    paper=dict(epochs=10, batch_size=128, lr=2e-3, schedule='cosine')))
+
+# %% ../nbs/03_models.ipynb #8fd00e83
+_CIFAR_SGD = dict(optimizer='sgd', lr=0.05, momentum=0.9, weight_decay=5e-4, schedule='onecycle',
+                  batch_size=128)
+ZOO['vgg_cifar10'] = dict(dataset='cifar10', build=lambda: SmallVGG(), recipes=dict(
+    quick=dict(max_train=6000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+    paper=dict(epochs=5, augment='flip', **_CIFAR_SGD)))
+ZOO['vgg_cifar7'] = dict(dataset='cifar10', classes=(1, 3, 4, 6, 7, 8, 9),
+                         build=lambda: SmallVGG(n_classes=7), recipes=dict(
+    quick=dict(max_train=6000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+    paper=dict(epochs=5, augment='flip', **_CIFAR_SGD)))
+ZOO['resnet_cifar10'] = dict(dataset='cifar10', build=lambda: ResNet18Cifar(width=0.5),
+                             recipes=dict(
+    quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+    paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1})))
+ZOO['resnet_cifar7'] = dict(dataset='cifar10', classes=(1, 3, 4, 6, 7, 8, 9),
+                            build=lambda: ResNet18Cifar(n_classes=7, width=0.5), recipes=dict(
+    quick=dict(max_train=2000, max_eval=2000, epochs=2, augment='flip', **_CIFAR_SGD),
+    paper=dict(epochs=15, augment='crop_flip', **{**_CIFAR_SGD, 'lr': 0.1})))
+
+# %% ../nbs/03_models.ipynb #3b37ea32
+ZOO['vit_cifar10'] = dict(dataset='cifar10', build=lambda: SmallViT(patch_size=8, num_layers=4),
+                          recipes=dict(
+    quick=dict(max_train=8000, max_eval=2000, epochs=4, batch_size=128, optimizer='adamw', lr=2e-3,
+               weight_decay=0.05, schedule='onecycle', augment='flip'),
+    paper=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05,
+               schedule='onecycle', augment='crop_flip')))
+ZOO['m5_fsdd'] = dict(dataset='fsdd', build=lambda: M5(channels=(64, 64, 128, 256)), recipes=dict(
+    quick=dict(epochs=4, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle',
+               augment='shift'),
+    paper=dict(epochs=20, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle',
+               augment='shift')))
+
+# %% ../nbs/03_models.ipynb #550fe9ee
+# weights-only: never trained here; `trained` loads <weights_dir>/<name>.pt
+ZOO['vgg16_cifar10_full'] = dict(dataset='cifar10', build=lambda: vgg16_full(10, resize=224),
+                                 weights_only=True, max_eval=2000)
+ZOO['vit_b16_cifar10_full'] = dict(dataset='cifar10', build=lambda: vit_b16_full(10, resize=224),
+                                   weights_only=True, max_eval=2000)
+
+# %% ../nbs/03_models.ipynb #fe8a201c
+_REF = dict(
+    lenet_mnist=dict(epochs=12, batch_size=128, lr=2e-3, schedule='cosine'),
+    lenet_mnist_m235=dict(epochs=12, batch_size=128, lr=2e-3, schedule='cosine'),
+    lenet_fashion_mnist=dict(epochs=20, batch_size=128, lr=2e-3, schedule='cosine', augment='flip'),
+    vgg_cifar10=dict(epochs=18, augment='crop_flip', **_CIFAR_SGD),
+    vgg_cifar7=dict(epochs=15, augment='crop_flip', **_CIFAR_SGD),
+    vit_cifar10=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05,
+                     schedule='onecycle', augment='crop_flip'),
+    m5_fsdd=dict(epochs=20, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle',
+                 augment='shift'))
+# Test-accuracy floors the reference recipes must meet (on the full test split; see `model_table`).
+FLOORS = dict(lenet_mnist=0.990, lenet_fashion_mnist=0.900, m5_fsdd=0.95, vgg_cifar10=0.85,
+              vit_cifar10=0.60)
+for _name, _e in ZOO.items():
+    if 'recipes' in _e:
+        _e['recipes']['reference'] = _REF.get(_name, _e['recipes']['quick'])
 TEST_SPLIT = 'test'
 
+# %% ../nbs/03_models.ipynb #6c0c6033
 def _entry(name: str) -> dict:
-    if name not in ZOO: raise ValueError(f"unknown zoo model {name!r}; the zoo has {list(ZOO)}")
+    if name not in ZOO:
+        raise ValueError(f"unknown zoo model {name!r}; the zoo has {list(ZOO)}")
     return ZOO[name]
 
+def recipe(name: str, profile: str = 'quick') -> dict:
+    "The recipe of `name` for `profile`: arguments of `train`, plus `max_train` and `max_eval`."
+    e = _entry(name)
+    if e.get('weights_only'):
+        raise ValueError(f"zoo model {name!r} is weights-only: it has no training recipe; "
+                         f"`trained` loads {weights_path(name)}")
+    if profile not in e['recipes']:
+        raise ValueError(f"zoo model {name!r} has no recipe for profile {profile!r}; "
+                         f"use one of {list(e['recipes'])}")
+    return {'max_train': None, 'max_eval': None, **e['recipes'][profile]}
+
+def build(name: str, seed: int | None = None) -> nn.Module:
+    "The untrained architecture of zoo entry `name` (seeded first when `seed` is given)."
+    e = _entry(name)
+    if seed is not None:
+        core.seed_everything(seed)
+    return e['build']()
+
+# %% ../nbs/03_models.ipynb #42362d41
 def is_weights_only(name: str) -> bool:
-    "Whether zoo entry `name` is loaded from a file you provide (`weights_path`) instead of being trained."
+    "Whether zoo entry `name` is loaded from a file you provide (`weights_path`), not trained."
     return bool(_entry(name).get('weights_only'))
 
 def weights_path(name: str, weights=None) -> Path:
@@ -549,28 +869,17 @@ def weights_path(name: str, weights=None) -> Path:
     _entry(name)
     return config.weights_dir(weights)/f'{name}.pt'
 
-def recipe(name: str, profile: str = 'quick') -> dict:
-    "The training recipe (keyword arguments of `train`, plus `max_train` and `max_eval`) of `name` for `profile`."
-    e = _entry(name)
-    if e.get('weights_only'):
-        raise ValueError(f"zoo model {name!r} is weights-only: it has no training recipe; `trained` loads {weights_path(name)}")
-    if profile not in e['recipes']: raise ValueError(f"zoo model {name!r} has no recipe for profile {profile!r}; use one of {list(e['recipes'])}")
-    return {'max_train': None, 'max_eval': None, **e['recipes'][profile]}
-
-def build(name: str, seed: int | None = None) -> nn.Module:
-    "The untrained architecture of zoo entry `name` (seeded first when `seed` is given)."
-    e = _entry(name)
-    if seed is not None: core.seed_everything(seed)
-    return e['build']()
-
+# %% ../nbs/03_models.ipynb #2ee98dea
 def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=None):
-    "`(x, y)` of zoo entry `name`'s dataset split, restricted to the entry's `classes` (relabelled 0..k-1 in order)."
-    from trustbook import data      # imported here: the zoo's data layer is only needed when training
+    "`(x, y)` of entry `name`'s dataset split, restricted to its `classes` (relabelled 0..k-1)."
+    from trustbook import data      # imported here: the data layer is only needed when training
     e = _entry(name)
-    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1):
+    bad_type = isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer))
+    if max_n is not None and (bad_type or max_n < 1):
         raise ValueError(f"max_n must be a positive int or None, got {max_n!r}")
     classes = e.get('classes')
-    if classes is None: return data.load(e['dataset'], split, root=root, max_n=max_n)
+    if classes is None:
+        return data.load(e['dataset'], split, root=root, max_n=max_n)
     x, y = data.load(e['dataset'], split, root=root)
     keep = torch.isin(y, torch.tensor(classes))
     relabel = torch.full((int(y.max()) + 1,), -1, dtype=torch.int64)
@@ -578,131 +887,195 @@ def zoo_data(name: str, split: str = 'train', max_n: int | None = None, root=Non
     x, y = x[keep], relabel[y[keep]]
     return (x, y) if max_n is None else (x[:max_n], y[:max_n])
 
+# %% ../nbs/03_models.ipynb #82b51035
 def _read_index(p: Path) -> dict:
-    "The zoo index record at `p` ({} when absent; a damaged or unverifiable one is reported on stderr and ignored)."
-    if not p.is_file(): return {}
+    "The zoo index record at `p` ({} when absent; a damaged one is reported on stderr and ignored)."
+    if not p.is_file():
+        return {}
     try:
         rec = json.loads(core.read_verified(p))
-        if not isinstance(rec, dict): raise ValueError(f"expected a JSON object, got {type(rec).__name__}")
+        if not isinstance(rec, dict):
+            raise ValueError(f"expected a JSON object, got {type(rec).__name__}")
         return rec
     except (core.CacheCorrupt, ValueError, UnicodeDecodeError) as e:
-        print(f"trustbook: zoo index {p} is damaged ({e}); ignoring it (trained() rewrites it)", file=sys.stderr)
+        print(f"trustbook: zoo index {p} is damaged ({e}); ignoring it (trained() rewrites it)",
+              file=sys.stderr)
         return {}
 
-def _write_index(p: Path, rec: dict): core.write_verified(json.dumps(rec, indent=1).encode(), p)
+def _write_index(p: Path, rec: dict):
+    core.write_verified(json.dumps(rec, indent=1).encode(), p)
 
 def _index_path(name, profile, seed):
-    if is_weights_only(name): return core.cache_path('models', f'{name}-weights.json')   # one file, whatever the profile
+    if is_weights_only(name):       # one file, whatever the profile
+        return core.cache_path('models', f'{name}-weights.json')
     return core.cache_path('models', f'{name}-{profile}-s{seed}.json')
 
+# %% ../nbs/03_models.ipynb #ecfec829
+def _record_test(name: str, model: nn.Module, max_eval, root):
+    "Measure the test accuracy once per test set (by fingerprint); store it in the checkpoint."
+    info = model.train_info
+    xt, yt = zoo_data(name, TEST_SPLIT, max_eval, root)
+    fp = fingerprint(xt, yt)
+    if info.get('test', {}).get('fingerprint') != fp:
+        acc = accuracy(model, xt, yt)
+        info['test'] = dict(split=TEST_SPLIT, n=len(yt), accuracy=acc, fingerprint=fp)
+        kept = {k: v for k, v in info.items() if k not in ('cached', 'path')}
+        core.save_cached(dict(state_dict=model.state_dict(), info=kept), info['path'])
+
+def _index_record(name: str, profile: str, seed, info: dict) -> dict:
+    return dict(name=name, profile=profile, seed=int(seed), checkpoint=info['path'],
+                key=info['key'], n_train=info['n_train'], train_seconds=info['train_seconds'],
+                cpu_seconds=info.get('cpu_seconds'), threads=info.get('threads'),
+                test=info.get('test'))
+
+# %% ../nbs/03_models.ipynb #c895cb40
+def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
+            refresh: bool = False, evaluate: bool = True, device=None) -> nn.Module:
+    """Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then
+    loads from the cache. Trained on the CPU, then moved to `device` (default: stay on the CPU); an
+    unknown or unavailable device is a `ValueError`. Weights-only entries are loaded from
+    `weights_path(name)` onto `device` (default `config.device`) instead."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if is_weights_only(name):
+        return _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
+    dev = core.get_device('cpu' if device is None else device)     # a bad device fails first
+    r = recipe(name, profile)
+    max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
+    x, y = zoo_data(name, 'train', max_train, root)
+    with core.global_rng_preserved():     # training and loading leave the same global state
+        model = build(name, seed)
+        model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}',
+                      progress=progress, refresh=refresh, **r)
+    if evaluate:
+        _record_test(name, model, max_eval, root)
+    record = _index_record(name, profile, seed, model.train_info)
+    _write_index(_index_path(name, profile, seed), record)
+    model.to(dev)                 # after training and evaluating on the CPU: same weights anywhere
+    model.zoo_name, model.zoo_profile, model.zoo_seed = name, profile, int(seed)
+    return model
+
+# %% ../nbs/03_models.ipynb #5dc09885
 def _missing_weights(name: str, path: Path) -> str:
     src = config.setting('weights_dir')[1]
-    return (f"zoo model {name!r} is weights-only: it is never trained here and nothing is downloaded at run time, so it "
-            f"needs a state dict fine-tuned on {_entry(name)['dataset']} at {path} (looked there: weights_dir from {src}). "
-            f"Provide it with torch.save(model.state_dict(), {str(path)!r}) where `model` is `trustbook.models.build({name!r})` "
-            f"or the torchvision model with the same layer names and classes, or point TRUSTBOOK_WEIGHTS (or settings.ini "
-            f"`weights_dir`) at the folder that holds {path.name}.")
+    return (f"zoo model {name!r} is weights-only: it is never trained here and nothing is "
+            f"downloaded at run time, so it needs a state dict fine-tuned on "
+            f"{_entry(name)['dataset']} at {path} (looked there: weights_dir from {src}). "
+            f"Provide it with torch.save(model.state_dict(), {str(path)!r}) where `model` is "
+            f"`trustbook.models.build({name!r})` or the torchvision model with the same layer "
+            f"names and classes, or point TRUSTBOOK_WEIGHTS (or settings.ini `weights_dir`) at "
+            f"the folder that holds {path.name}.")
 
-def _trained_weights_only(name, profile, seed, root, progress, evaluate, device) -> nn.Module:
-    e, path = _entry(name), weights_path(name)
-    if not path.is_file(): raise FileNotFoundError(_missing_weights(name, path))   # before building a big model
-    t = time.time()
-    model = load_weights(build(name), path).eval().to(core.get_device(device))
-    st = path.stat()
-    ident = dict(path=str(path), bytes=st.st_size, mtime_ns=st.st_mtime_ns)
-    ip = _index_path(name, profile, seed)
-    old = _read_index(ip)
+def _weights_test(name: str, model: nn.Module, ident: dict, index: Path, evaluate: bool, root):
+    "The test record of a weights-only model: remembered for the same file, else measured."
+    old = _read_index(index)
     test = old.get('test') if old.get('weights') == ident else None
     if evaluate:
-        xt, yt = zoo_data(name, TEST_SPLIT, e.get('max_eval'), root)
+        xt, yt = zoo_data(name, TEST_SPLIT, _entry(name).get('max_eval'), root)
         fp = fingerprint(xt, yt)
         if (test or {}).get('fingerprint') != fp:
-            test = dict(split=TEST_SPLIT, n=len(yt), accuracy=accuracy(model, xt, yt, batch_size=64), fingerprint=fp)
-    info = dict(weights_only=True, path=str(path), weights=ident, cached=True, key=None, n_train=None,
-                train_seconds=None, load_seconds=time.time() - t, test=test, device=str(core.model_device(model)))
-    rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=str(path), key=None, n_train=None,
-               train_seconds=None, cpu_seconds=None, threads=None, test=test, weights_only=True, weights=ident)
-    _write_index(ip, rec)
+            acc = accuracy(model, xt, yt, batch_size=64)
+            test = dict(split=TEST_SPLIT, n=len(yt), accuracy=acc, fingerprint=fp)
+    return test
+
+# %% ../nbs/03_models.ipynb #d35b36de
+def _trained_weights_only(name, profile, seed, root, progress, evaluate, device) -> nn.Module:
+    path = weights_path(name)
+    if not path.is_file():                          # before building a big model
+        raise FileNotFoundError(_missing_weights(name, path))
+    started = time.time()
+    model = load_weights(build(name), path).eval().to(core.get_device(device))
+    stat = path.stat()
+    ident = dict(path=str(path), bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    index = _index_path(name, profile, seed)
+    test = _weights_test(name, model, ident, index, evaluate, root)
+    info = dict(weights_only=True, path=str(path), weights=ident, cached=True, key=None,
+                n_train=None, train_seconds=None, load_seconds=time.time() - started, test=test,
+                device=str(core.model_device(model)))
+    rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=str(path), key=None,
+               n_train=None, train_seconds=None, cpu_seconds=None, threads=None, test=test,
+               weights_only=True, weights=ident)
+    _write_index(index, rec)
     model.train_info, model.zoo_name = info, name
     model.zoo_profile, model.zoo_seed = profile, int(seed)
     return model
 
-def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
-            refresh: bool = False, evaluate: bool = True, device=None) -> nn.Module:
-    """Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then loads from the cache.
-    Trained on the CPU, then moved to `device` (default: stay on the CPU); an unknown or unavailable device is a `ValueError`.
-    Weights-only entries are loaded from `weights_path(name)` onto `device` (default `config.device`) instead."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if is_weights_only(name): return _trained_weights_only(name, profile, seed, root, progress, evaluate, device)
-    dev = core.get_device('cpu' if device is None else device)      # an unknown or absent device fails before training
-    r = recipe(name, profile)
-    max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
-    x, y = zoo_data(name, 'train', max_train, root)
-    with core.global_rng_preserved():     # a cold cache (training) and a warm one (loading) leave the same global state
-        model = build(name, seed)
-        model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}', progress=progress, refresh=refresh, **r)
-    info = model.train_info
-    if evaluate:
-        xt, yt = zoo_data(name, TEST_SPLIT, max_eval, root)
-        fp = fingerprint(xt, yt)
-        if info.get('test', {}).get('fingerprint') != fp:
-            info['test'] = dict(split=TEST_SPLIT, n=len(yt), accuracy=accuracy(model, xt, yt), fingerprint=fp)
-            core.save_cached(dict(state_dict=model.state_dict(), info={k: v for k, v in info.items() if k not in ('cached', 'path')}),
-                             info['path'])
-    rec = dict(name=name, profile=profile, seed=int(seed), checkpoint=info['path'], key=info['key'],
-               n_train=info['n_train'], train_seconds=info['train_seconds'], cpu_seconds=info.get('cpu_seconds'),
-               threads=info.get('threads'), test=info.get('test'))
-    _write_index(_index_path(name, profile, seed), rec)
-    model.to(dev)                     # after training and evaluating on the CPU: the same weights on every device
-    model.zoo_name, model.zoo_profile, model.zoo_seed = name, profile, int(seed)
-    return model
+# %% ../nbs/03_models.ipynb #59cdcbec
+def _dataset_classes(dataset: str):
+    try:
+        from trustbook import data
+        return list(data.CLASSES[dataset])
+    except (ImportError, KeyError, ValueError, FileNotFoundError):
+        return None
 
+def _recorded_for(rec: dict, path: Path) -> bool:
+    "Whether the index record `rec` describes the weights file now at `path`."
+    if not path.is_file() or rec.get('weights', {}).get('path') != str(path):
+        return False
+    return rec['weights'].get('mtime_ns') == path.stat().st_mtime_ns
+
+# %% ../nbs/03_models.ipynb #3a23e3c6
 def zoo_info(name: str, profile: str = 'quick', seed: int = 0) -> dict:
-    """Dataset, classes, input shape, layer names and recipe of zoo entry `name`; `accuracy` (test, a fraction) and
-    training time as last recorded by `trained(name, profile, seed)`, or None if it has not been trained here.
-    Weights-only entries have `recipe=None`, `weights` (the file `trained` loads) and `weights_available`."""
+    """Dataset, classes, input shape, layer names and recipe of zoo entry `name`; `accuracy` (test,
+    a fraction) and training time as last recorded by `trained(name, profile, seed)`, or None if it
+    has not been trained here. Weights-only entries have `recipe=None`, `weights` (the file
+    `trained` loads) and `weights_available`."""
     e = _entry(name)
     wo = bool(e.get('weights_only'))
     r = None if wo else recipe(name, profile)
     m = e['build']()
-    try:
-        from trustbook import data
-        classes = list(data.CLASSES[e['dataset']])
-    except (ImportError, KeyError, ValueError, FileNotFoundError): classes = None
-    p = _index_path(name, profile, seed)
-    rec = _read_index(p)
+    classes = _dataset_classes(e['dataset'])
+    rec = _read_index(_index_path(name, profile, seed))
     wp = weights_path(name) if wo else None
-    if wo and (not wp.is_file() or rec.get('weights', {}).get('path') != str(wp)
-               or rec['weights'].get('mtime_ns') != wp.stat().st_mtime_ns): rec = {}   # recorded for another file
-    return dict(name=name, dataset=e['dataset'], classes=classes, n_classes=m.n_classes, input_shape=m.input_shape,
-                arch=type(m).__name__, config=m.config, latent_layer=m.latent_layer, latent_dim=m.latent_dim,
-                head=m.head, macs_layers=list(m.macs_layers), profile=profile, recipe=r,
+    if wo and not _recorded_for(rec, wp):
+        rec = {}                    # recorded for another file
+    return dict(name=name, dataset=e['dataset'], classes=classes, n_classes=m.n_classes,
+                input_shape=m.input_shape, arch=type(m).__name__, config=m.config,
+                latent_layer=m.latent_layer, latent_dim=m.latent_dim, head=m.head,
+                macs_layers=list(m.macs_layers), profile=profile, recipe=r,
                 n_params=sum(p.numel() for p in m.parameters()),
-                accuracy=(rec.get('test') or {}).get('accuracy'), train_seconds=rec.get('train_seconds'),
+                accuracy=(rec.get('test') or {}).get('accuracy'),
+                train_seconds=rec.get('train_seconds'),
                 checkpoint=rec.get('checkpoint'), weights_only=wo, weights=str(wp) if wo else None,
                 weights_available=wp.is_file() if wo else None)
 
 # %% ../nbs/03_models.ipynb #2d9d388f
 def _model_row(m: nn.Module) -> dict:
     name = getattr(m, 'zoo_name', None)
-    if name is None: raise ValueError(f"model_table takes models returned by `trained`; {type(m).__name__} has no zoo_name")
+    if name is None:
+        raise ValueError(f"model_table takes models returned by `trained`; "
+                         f"{type(m).__name__} has no zoo_name")
     info = getattr(m, 'train_info', {}) or {}
-    return dict(zoo_name=name, seed=m.zoo_seed, profile=m.zoo_profile, dataset=_entry(name)['dataset'], info=info)
+    return dict(zoo_name=name, seed=m.zoo_seed, profile=m.zoo_profile,
+                dataset=_entry(name)['dataset'], info=info)
 
+def _floor_columns(zoo_name: str, profile: str, test_accuracy) -> dict:
+    "`floor` and `meets_floor` for the reference and paper profiles (their promise); {} for quick."
+    if profile == 'quick':
+        return {}
+    floor = FLOORS.get(zoo_name)
+    meets = None if floor is None or test_accuracy is None else bool(test_accuracy >= floor)
+    return dict(floor=floor, meets_floor=meets)
+
+# %% ../nbs/03_models.ipynb #519575db
 def model_table(models: Sequence[nn.Module]) -> 'pd.DataFrame':
-    "One row per zoo model: name, seed, profile, dataset, training size, epochs, test accuracy, cache key."
+    "One row per zoo model: name, seed, profile, dataset, training size, epochs, accuracy, key."
     import pandas as pd
     rows = []
     for r in map(_model_row, models):
         info = r.pop('info')
         test = info.get('test') or {}
-        rows.append({**r, 'n_train': info.get('n_train'), 'epochs': (info.get('hparams') or {}).get('epochs'),
-                     'test_accuracy': test.get('accuracy'), 'n_test': test.get('n'), 'cache_key': info.get('key')})
+        epochs = (info.get('hparams') or {}).get('epochs')
+        row = {**r, 'n_train': info.get('n_train'), 'epochs': epochs,
+               'test_accuracy': test.get('accuracy'), 'n_test': test.get('n'),
+               'cache_key': info.get('key')}
+        rows.append({**row, **_floor_columns(r['zoo_name'], r['profile'], row['test_accuracy'])})
     return pd.DataFrame(rows)
 
 def timing_table(models: Sequence[nn.Module]) -> 'pd.DataFrame':
-    "Training wall and CPU seconds of each zoo model (as recorded when it was trained): not deterministic."
+    "Training wall and CPU seconds of each zoo model (as recorded when trained): not deterministic."
     import pandas as pd
-    rows = [{k: r[k] for k in ('zoo_name', 'seed', 'profile')} | {'train_seconds': r['info'].get('train_seconds'),
-            'cpu_seconds': r['info'].get('cpu_seconds')} for r in map(_model_row, models)]
+    rows = [{k: r[k] for k in ('zoo_name', 'seed', 'profile')}
+            | {k: r['info'].get(k) for k in ('train_seconds', 'cpu_seconds')}
+            for r in map(_model_row, models)]
     return pd.DataFrame(rows)

@@ -11,6 +11,8 @@ import argparse, ast, concurrent.futures as cf, datetime as _dt, fnmatch, functo
 import multiprocessing as mp, os, re, sys, time
 from pathlib import Path
 
+from fastcore.basics import patch
+
 from . import config
 
 # %% auto #0
@@ -57,6 +59,7 @@ def _injectable(name: str, v):
     if v is None or isinstance(v, (bool, int, float, str)): return v
     raise ValueError(f"parameter {name!r}: papermill cannot inject a {type(v).__name__} ({v!r}); use a list, dict, number or string")
 
+# %% ../nbs/90_regen.ipynb #ad17c171
 def job_parameters(nb_path: str | os.PathLike, profile: str | None = None, overrides: dict | None = None,
                    root=None) -> dict:
     "The profile's parameters for this notebook plus `overrides`, restricted to the names the notebook declares."
@@ -112,6 +115,7 @@ def _sha256_file(p: Path) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/90_regen.ipynb #9f89525a
 class FileHashes:
     "SHA-256 of files, remembered by (path, size, mtime) in a JSON file so unchanged files are read once."
     def __init__(self, path: str | os.PathLike | None = None):
@@ -144,6 +148,7 @@ def data_files(name: str, data_root: str | os.PathLike | None = None) -> list[Pa
         out += sorted(p for p in Path(data_root).glob(pat) if p.is_file())
     return out
 
+# %% ../nbs/90_regen.ipynb #55cee86b
 def data_digest(names: list[str], data_root=None, hashes: FileHashes | None = None) -> dict:
     "For each dataset: {relative file name: sha256}, or 'absent' when no file is found."
     hashes = hashes or FileHashes()
@@ -299,6 +304,7 @@ def _ray_sessions() -> set[str]:
     d = Path(tempfile.gettempdir())/'ray'
     return {p.name for p in d.glob('session_2*')} if d.is_dir() else set()
 
+# %% ../nbs/90_regen.ipynb #76b42109
 def _kill_session_processes(sessions: set[str]):
     "Terminate the processes of Ray sessions that this process started but that failed to come up (Linux /proc)."
     import signal
@@ -311,6 +317,7 @@ def _kill_session_processes(sessions: set[str]):
             try: os.kill(pid, signal.SIGTERM)
             except (ProcessLookupError, PermissionError): pass
 
+# %% ../nbs/90_regen.ipynb #4cb78cc4
 class RayExecutor:
     "Run jobs as Ray tasks on the cluster at `address`, or on a small local Ray instance."
     name = 'ray'
@@ -372,29 +379,34 @@ class Progress:
         if self.live: self.out.write(self.status())
         self.out.flush()
 
-    def update(self, name: str, state: str, note: str = '', seconds: float | None = None):
-        "Record `name`'s new state; `seconds`: its wall time, when it finished."
-        if state not in self.STATES: raise ValueError(f"unknown state {state!r}; one of {self.STATES}")
-        self.state[name] = state
-        if state == 'running': self.since[name] = time.time()
-        if seconds is not None:
-            self.seconds[name] = seconds
-            note = f'{seconds:.1f}s' + ('  ' + note if note else '')
-        self._write(f"[{self.elapsed()}] {state:>7}  {name}{'  ' + note if note else ''}")
+# %% ../nbs/90_regen.ipynb #cdf6106e
+@patch
+def update(self: Progress, name: str, state: str, note: str = '', seconds: float | None = None):
+    "Record `name`'s new state; `seconds`: its wall time, when it finished."
+    if state not in self.STATES: raise ValueError(f"unknown state {state!r}; one of {self.STATES}")
+    self.state[name] = state
+    if state == 'running': self.since[name] = time.time()
+    if seconds is not None:
+        self.seconds[name] = seconds
+        note = f'{seconds:.1f}s' + ('  ' + note if note else '')
+    self._write(f"[{self.elapsed()}] {state:>7}  {name}{'  ' + note if note else ''}")
 
-    def tick(self):
-        if self.live: self.out.write('\r\x1b[2K' + self.status()); self.out.flush()
-        elif time.time() - self._last >= self.heartbeat and self.counts()['running']:
-            self._last = time.time(); self.out.write(self.status() + '\n'); self.out.flush()
+@patch
+def tick(self: Progress):
+    if self.live: self.out.write('\r\x1b[2K' + self.status()); self.out.flush()
+    elif time.time() - self._last >= self.heartbeat and self.counts()['running']:
+        self._last = time.time(); self.out.write(self.status() + '\n'); self.out.flush()
 
-    def total(self) -> str:
-        return (f"total: {self.elapsed()} wall for {len(self.seconds)} notebooks run "
-                f"({sum(self.seconds.values()):.1f}s of notebook time)")
+@patch
+def total(self: Progress) -> str:
+    return (f"total: {self.elapsed()} wall for {len(self.seconds)} notebooks run "
+            f"({sum(self.seconds.values()):.1f}s of notebook time)")
 
-    def close(self):
-        if self.live: self.out.write('\r\x1b[2K')
-        self.out.write(self.status() + '\n' + self.total() + '\n')
-        self.out.flush()
+@patch
+def close(self: Progress):
+    if self.live: self.out.write('\r\x1b[2K')
+    self.out.write(self.status() + '\n' + self.total() + '\n')
+    self.out.flush()
 
 # %% ../nbs/90_regen.ipynb #c0062d6c
 PAPERS = {

@@ -8,27 +8,25 @@ Docs: https://trustbook.github.io/trustbook/trust_lapse.html.md"""
 
 # %% ../nbs/20_trust_lapse.ipynb #364a24c1
 from __future__ import annotations
-import argparse, math, numbers, time
+import math, numbers
 from collections import deque
 
+import numba
 import numpy as np
 import torch
 from scipy import special
+from fastcore.basics import patch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .core import Detector, as_input, check_labels, check_model, derive_seed, seeded_rng
 from .core import int_option
 from .baselines import check_latents, latent_layer_of, latents_of
 
 # %% auto #0
-__all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'DOMAINS', 'ZOO_NAMES', 'CIFAR_HELD_OUT', 'MNIST_HELD_OUT', 'NOTMNIST_DIGITLIKE',
-           'TINY_OVERLAP', 'TINY_ROWS', 'GSC_DIGITS', 'PAPER_METRICS', 'coreset_indices', 'class_gaussians',
-           'TrustLapse', 'mannwhitney_plain', 'mannwhitney_sliding', 'sequential_score', 'SequentialMonitor', 'arl0',
-           'detection_delay', 'max_arl0', 'arl0_threshold', 'plot_monitor', 'kmeans_1d', 'simulate_streams',
-           'stream_scores', 'tolerance_mask', 'drift_metrics', 'drift_protocol', 'paper_metrics', 'zoo_name',
-           'zoo_model', 'test_data', 'shift_sets', 'semantic_sets', 'score_sets', 'boot_metric', 'ci_over_seeds',
-           'paired_over_seeds', 'contrast_over_seeds', 'bench_sequential', 'bench_latent']
+__all__ = ['ALTERNATIVES', 'SEQ_SCORES', 'coreset_indices', 'class_gaussians', 'TrustLapse', 'plot_factors', 'mannwhitney_plain',
+           'mannwhitney_sliding', 'sequential_score', 'SequentialMonitor', 'arl0', 'detection_delay', 'max_arl0',
+           'arl0_threshold', 'plot_monitor', 'kmeans_1d', 'simulate_streams', 'stream_scores', 'tolerance_mask',
+           'drift_metrics', 'drift_protocol']
 
 # %% ../nbs/20_trust_lapse.ipynb #6f1b4c04
 def _fraction(value, name: str, closed: bool = True) -> float:
@@ -78,141 +76,217 @@ def class_gaussians(z, y, shrinkage='ledoit_wolf') -> tuple[torch.Tensor, torch.
         means.append(zc.mean(0)); chol.append(L)
     return torch.as_tensor(classes), torch.as_tensor(np.stack(means)), torch.as_tensor(np.stack(chol))
 
-# %% ../nbs/20_trust_lapse.ipynb #05705c1d
+# %% ../nbs/20_trust_lapse.ipynb #tl-class
 class TrustLapse(Detector):
-    "TRUST-LAPSE latent-space trust: normalised Mahalanobis distance x cosine similarity to a class-wise coreset."
+    "TRUST-LAPSE latent-space trust: Mahalanobis distance and cosine similarity to a class-wise coreset, combined."
     name = 'TRUST-LAPSE'
     OPTIONS = dict(dist_ref=('pred', 'min'), sim_agg=('max', 'mean', 'centroid'), combine=('product', 'dist', 'sim'),
-                   dist_norm=('exp', 'inverse'), ref_source=('heldout', 'coreset'))
+                   norm=('rank', 'z', 'scale', 'mistrust'), dist_norm=('exp', 'inverse'),
+                   ref_source=('heldout', 'coreset'))
 
     def __init__(self, model: nn.Module | None = None, layer: str | None = None, coreset_frac: float = 0.02,
-                 dist_ref: str = 'pred', sim_agg: str = 'max', combine: str = 'product', dist_norm: str = 'exp',
-                 shrinkage='ledoit_wolf', ref_source: str = 'heldout', n_ref_pool: int = 1000,
-                 min_per_class: int = 2, seed: int = 0, batch_size: int = 512):
-        for k, v in dict(dist_ref=dist_ref, sim_agg=sim_agg, combine=combine, dist_norm=dist_norm, ref_source=ref_source).items():
+                 dist_ref: str = 'pred', sim_agg: str = 'max', combine: str = 'product', norm: str = 'rank',
+                 dist_norm: str = 'exp', shrinkage='ledoit_wolf', ref_source: str = 'heldout',
+                 n_ref_pool: int = 1000, min_per_class: int = 2, seed: int = 0, batch_size: int = 512):
+        choices = dict(dist_ref=dist_ref, sim_agg=sim_agg, combine=combine, norm=norm, dist_norm=dist_norm,
+                       ref_source=ref_source)
+        for k, v in choices.items():
             if v not in self.OPTIONS[k]: raise ValueError(f"{k} must be one of {self.OPTIONS[k]}, got {v!r}")
         _fraction(coreset_frac, 'coreset_frac')
-        for k, v in dict(n_ref_pool=n_ref_pool, min_per_class=min_per_class, batch_size=batch_size).items(): int_option(v, k)
+        for k, v in dict(n_ref_pool=n_ref_pool, min_per_class=min_per_class, batch_size=batch_size).items():
+            int_option(v, k)
         self.model, self.layer = model, layer
         if model is not None: self.layer = latent_layer_of(check_model(model), layer)
-        self.coreset_frac, self.dist_ref, self.sim_agg, self.combine, self.dist_norm = coreset_frac, dist_ref, sim_agg, combine, dist_norm
-        self.shrinkage, self.ref_source, self.n_ref_pool, self.min_per_class = shrinkage, ref_source, n_ref_pool, min_per_class
-        self.seed, self.batch_size = seed, batch_size
+        vars(self).update(choices)
+        self.coreset_frac, self.shrinkage, self.n_ref_pool = coreset_frac, shrinkage, n_ref_pool
+        self.min_per_class, self.seed, self.batch_size = min_per_class, seed, batch_size
         if combine != 'product': self.name = f'TRUST-LAPSE ({combine} only)'
 
-    # --- fitting ---------------------------------------------------------------------------------------------
-    def fit(self, x, y):
-        "Capture the training latents and logits of `x` and fit on them."
-        if self.model is None: raise ValueError("TrustLapse was built without a model: use fit_latents(z, y, pred)")
-        x = as_input(x, 'x')
-        z, logits = latents_of(self.model, x, self.layer, self.batch_size)
-        y = check_labels(y, logits.shape[1], 'y', n=len(x))                # in [0, number of the model's outputs)
-        return self.fit_latents(z, y, logits.argmax(1))
-
-    def fit_latents(self, z, y, pred=None):
-        "Fit from training latents `z` (N, d), labels `y`, and (for the reference pool) the model's predictions `pred`."
-        z = check_latents(z, name='training latents'); y = check_labels(y, None, 'y', n=len(z)).cpu()
-        if pred is not None: pred = check_labels(pred, None, 'pred', n=len(z)).cpu()
-        idx = coreset_indices(y.numpy(), self.coreset_frac, self.seed, self.min_per_class)
-        self.coreset_index_ = torch.as_tensor(idx)
-        self.coreset_z_, self.coreset_y_ = z[idx].float(), y[idx]
-        self.classes_, mu, L = class_gaussians(self.coreset_z_, self.coreset_y_, self.shrinkage)
-        self.dim_ = z.shape[1]
-        self.mu_, self.L_ = mu.float(), L.float()
-        self.muL_ = torch.einsum('kd,kde->ke', self.mu_, self.L_)                   # mu_c^T L_c, for the 'min' path
-        self.unit_ = torch.nn.functional.normalize(self.coreset_z_, dim=1)
-        self.centroid_unit_ = torch.nn.functional.normalize(self.mu_, dim=1)
-        ci = torch.searchsorted(self.classes_, self.coreset_y_)                      # coreset is sorted by class
-        self.slices_ = [slice(int((ci < k).sum()), int((ci <= k).sum())) for k in range(len(self.classes_))]
-        self.tau_ = 1.0; self.fitted = True
-        # held-out pool (outside the coreset) for the distance scale and the reference window
-        rest = np.setdiff1d(np.arange(len(z)), idx)
-        rng = seeded_rng(self.seed, 'reference_pool')
-        pool = rng.choice(rest, min(len(rest), self.n_ref_pool), replace=False) if len(rest) else idx
-        pp = None if pred is None else torch.as_tensor(pred).long().cpu()[pool]
-        self.tau_ = float(self.components(z[pool], pp)['dist'].median().clamp_min(1e-12))
-        src = pool if self.ref_source == 'heldout' or len(rest) == 0 else idx
-        sp = None if pred is None else torch.as_tensor(pred).long().cpu()[src]
-        self.reference_pool_ = self.score_latents(z[src], sp)
-        self.coreset_scores_ = self.score_latents(self.coreset_z_, self.coreset_y_)
-        return self
-
-    # --- scoring ---------------------------------------------------------------------------------------------
-    def _pred_index(self, z, pred):
-        if pred is None: return self._all_dist(z).argmin(1)                       # nearest class stands in for the prediction
-        pred = check_labels(pred, None, 'pred', n=len(z)).cpu()                # 2.5 refused, not truncated to 2
-        k = torch.searchsorted(self.classes_, pred)
-        if (k >= len(self.classes_)).any() or (self.classes_[k.clamp_max(len(self.classes_) - 1)] != pred).any():
-            raise ValueError(f"predicted classes {sorted(set(pred.tolist()) - set(self.classes_.tolist()))} have no coreset samples")
-        return k
-
-    def _all_dist(self, z):
-        "Mahalanobis distance of every latent to every class, (N, K)."
-        zL = torch.einsum('nd,kde->nke', z, self.L_)
-        return (zL - self.muL_[None]).pow(2).sum(2).clamp_min(0).sqrt()
-
-    def components(self, z, pred=None) -> dict[str, torch.Tensor]:
-        "Distance, cosine, their normalised factors and the trust score for latents `z` with predicted classes `pred`."
-        if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) before scoring")
-        z = check_latents(z, self.dim_).float(); k = self._pred_index(z, pred)
-        n = len(z); dist = torch.empty(n); cos = torch.empty(n)
-        if self.dist_ref == 'min': dist = self._all_dist(z).min(1).values
-        u = torch.nn.functional.normalize(z, dim=1)
-        for j in torch.unique(k).tolist():
-            m = k == j; zj = z[m]
-            if self.dist_ref == 'pred': dist[m] = ((zj - self.mu_[j]) @ self.L_[j]).pow(2).sum(1).sqrt()
-            if self.sim_agg == 'centroid': cos[m] = u[m] @ self.centroid_unit_[j]
-            else:
-                c = u[m] @ self.unit_[self.slices_[j]].T
-                cos[m] = c.amax(1) if self.sim_agg == 'max' else c.mean(1)
-        s_dist = torch.exp(-dist / self.tau_) if self.dist_norm == 'exp' else 1 / (1 + dist / self.tau_)
-        s_sim = (1 + cos.clamp(-1, 1)) / 2
-        trust = {'product': s_dist * s_sim, 'dist': s_dist, 'sim': s_sim}[self.combine]
-        return dict(dist=dist, cos=cos, s_dist=s_dist, s_sim=s_sim, trust=trust, pred=self.classes_[k])
-
-    def score_latents(self, z, pred=None) -> torch.Tensor:
-        "Latent-space trust of latents `z` (higher = more trustworthy); `pred` = the model's predicted classes."
-        return self.components(z, pred)['trust']
-
-    def _score(self, x):
+    def _score(self, x):                       # the Detector protocol: score(x) checks x, then calls this
         if self.model is None: raise ValueError("TrustLapse was built without a model: use score_latents(z, pred)")
         z, logits = latents_of(self.model, x, self.layer, self.batch_size)
         return self.score_latents(z, logits.argmax(1))
 
-    def reference(self, size: int = 25, seed=0) -> np.ndarray:
-        "A reference window: `size` scores of held-out training samples without replacement; `seed`: int or a Generator."
-        if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
-        pool = self.reference_pool_.numpy()
-        int_option(size, 'size', None)                                          # an int; its range is checked below
-        if not 1 <= size <= len(pool): raise ValueError(f"reference size must be in [1, {len(pool)}] (the pool), got {size}")
-        rng = seed if isinstance(seed, np.random.Generator) else seeded_rng(seed, 'reference')
-        return rng.choice(pool, size, replace=False).astype(np.float64)
+# %% ../nbs/20_trust_lapse.ipynb #tl-fit-latents
+@patch
+def fit_latents(self: TrustLapse, z, y, pred=None):
+    "Fit from training latents `z` (N, d), labels `y`, and (for the held-out pool) the model's predictions `pred`."
+    z = check_latents(z, name='training latents')
+    y = check_labels(y, None, 'y', n=len(z)).cpu()
+    if pred is not None: pred = check_labels(pred, None, 'pred', n=len(z)).cpu()
+    idx = coreset_indices(y.numpy(), self.coreset_frac, self.seed, self.min_per_class)
+    self.coreset_index_ = torch.as_tensor(idx)
+    self.coreset_z_, self.coreset_y_ = z[idx].float(), y[idx]
+    self.classes_, mu, L = class_gaussians(self.coreset_z_, self.coreset_y_, self.shrinkage)
+    self.dim_ = z.shape[1]
+    self.mu_, self.L_ = mu.float(), L.float()
+    self.muL_ = torch.einsum('kd,kde->ke', self.mu_, self.L_)                   # mu_c^T L_c, for the 'min' path
+    self.unit_ = torch.nn.functional.normalize(self.coreset_z_, dim=1)
+    self.centroid_unit_ = torch.nn.functional.normalize(self.mu_, dim=1)
+    ci = torch.searchsorted(self.classes_, self.coreset_y_)                      # the coreset is sorted by class
+    self.slices_ = [slice(int((ci < k).sum()), int((ci <= k).sum())) for k in range(len(self.classes_))]
+    self.fitted = True
+    return self._fit_pool(z, pred, idx)
 
-    def coreset_per_class(self) -> dict[int, int]:
-        "Number of coreset samples of each class {class: count} (a diagnostic: each class's covariance rests on these)."
-        if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
-        cl, n = torch.unique(self.coreset_y_, return_counts=True)
-        return {int(c): int(k) for c, k in zip(cl, n)}
+# %% ../nbs/20_trust_lapse.ipynb #tl-fit-pool
+@patch
+def _fit_pool(self: TrustLapse, z, pred, idx):
+    "Draw the held-out pool, fit the factors' normalisation on it, and score the reference pool and the coreset."
+    rest = np.setdiff1d(np.arange(len(z)), idx)
+    rng = seeded_rng(self.seed, 'reference_pool')
+    pool = rng.choice(rest, min(len(rest), self.n_ref_pool), replace=False) if len(rest) else idx
+    pool_pred = None if pred is None else torch.as_tensor(pred).long().cpu()[pool]
+    dist, cos, _ = self._raw(z[pool], pool_pred)
+    self.tau_ = float(dist.median().clamp_min(1e-12))                           # the 'scale' normalisation
+    self.pool_dist_ = np.sort(dist.double().numpy())                            # the 'rank' normalisation
+    self.pool_cos_ = np.sort(cos.double().numpy())
+    self.pool_moments_ = [(float(v.mean()), max(float(v.std()), 1e-12)) for v in (self.pool_dist_, self.pool_cos_)]
+    src = pool if self.ref_source == 'heldout' or len(rest) == 0 else idx
+    src_pred = None if pred is None else torch.as_tensor(pred).long().cpu()[src]
+    self.reference_pool_ = self.score_latents(z[src], src_pred)
+    self.coreset_scores_ = self.score_latents(self.coreset_z_, self.coreset_y_)
+    return self
 
-    # --- explanation -----------------------------------------------------------------------------------------
-    def explain(self, z, pred=None, k: int = 3) -> list[dict]:
-        "For each latent: the k nearest and k farthest coreset samples of its predicted class (by cosine), with scores."
-        int_option(k, 'k')
-        comp = self.components(z, pred); z = check_latents(z, self.dim_).float()
-        u = torch.nn.functional.normalize(z, dim=1); out = []
-        for i in range(len(z)):
-            j = int(torch.searchsorted(self.classes_, comp['pred'][i:i+1])); sl = self.slices_[j]
-            c = self.unit_[sl] @ u[i]; kk = min(k, len(c)); order = torch.argsort(c, descending=True)
-            pick = lambda o: dict(coreset=(o + sl.start).tolist(), train_index=self.coreset_index_[o + sl.start].tolist(),
-                                  cos=c[o].tolist(), trust=self.coreset_scores_[o + sl.start].tolist())
-            out.append(dict(trust=float(comp['trust'][i]), pred=int(comp['pred'][i]), dist=float(comp['dist'][i]),
-                            nearest=pick(order[:kk]), farthest=pick(order.flip(0)[:kk])))
-        return out
+# %% ../nbs/20_trust_lapse.ipynb #tl-fit
+@patch
+def fit(self: TrustLapse, x, y):
+    "Capture the training latents and logits of `x` with the model, then `fit_latents`."
+    if self.model is None: raise ValueError("TrustLapse was built without a model: use fit_latents(z, y, pred)")
+    x = as_input(x, 'x')
+    z, logits = latents_of(self.model, x, self.layer, self.batch_size)
+    y = check_labels(y, logits.shape[1], 'y', n=len(x))                # in [0, number of the model's outputs)
+    return self.fit_latents(z, y, logits.argmax(1))
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-raw
+@patch
+def _pred_index(self: TrustLapse, z, pred):
+    "Index into `classes_` of each latent's predicted class (the nearest class when `pred` is None)."
+    if pred is None: return self._all_dist(z).argmin(1)
+    pred = check_labels(pred, None, 'pred', n=len(z)).cpu()                   # 2.5 refused, not truncated to 2
+    k = torch.searchsorted(self.classes_, pred)
+    unknown = (k >= len(self.classes_)) | (self.classes_[k.clamp_max(len(self.classes_) - 1)] != pred)
+    if unknown.any():
+        missing = sorted(set(pred.tolist()) - set(self.classes_.tolist()))
+        raise ValueError(f"predicted classes {missing} have no coreset samples")
+    return k
+
+@patch
+def _all_dist(self: TrustLapse, z):
+    "Mahalanobis distance of every latent to every class, (N, K)."
+    zL = torch.einsum('nd,kde->nke', z, self.L_)
+    return (zL - self.muL_[None]).pow(2).sum(2).clamp_min(0).sqrt()
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-raw2
+@patch
+def _raw(self: TrustLapse, z, pred=None):
+    "Raw distance and cosine of latents `z` to their predicted class's coreset, and the class index."
+    if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) before scoring")
+    z = check_latents(z, self.dim_).float()
+    k = self._pred_index(z, pred)
+    dist = self._all_dist(z).min(1).values if self.dist_ref == 'min' else torch.empty(len(z))
+    cos = torch.empty(len(z))
+    u = torch.nn.functional.normalize(z, dim=1)
+    for j in torch.unique(k).tolist():
+        m = k == j
+        if self.dist_ref == 'pred': dist[m] = ((z[m] - self.mu_[j]) @ self.L_[j]).pow(2).sum(1).sqrt()
+        if self.sim_agg == 'centroid':
+            cos[m] = u[m] @ self.centroid_unit_[j]
+        else:
+            c = u[m] @ self.unit_[self.slices_[j]].T
+            cos[m] = c.amax(1) if self.sim_agg == 'max' else c.mean(1)
+    return dist, cos.clamp(-1, 1), k
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-factors
+@patch
+def factors(self: TrustLapse, dist, cos) -> tuple[torch.Tensor, torch.Tensor]:
+    "The two trust factors (s_dist, s_sim) of raw distances and cosines under `norm` (both: higher = more trust)."
+    d, c = torch.as_tensor(dist, dtype=torch.float64), torch.as_tensor(cos, dtype=torch.float64)
+    if self.norm == 'rank':
+        n = len(self.pool_dist_)
+        far = n - np.searchsorted(self.pool_dist_, d.numpy(), 'left')         # pool samples at least as far
+        less = np.searchsorted(self.pool_cos_, c.numpy(), 'right')            # pool samples at most as similar
+        s_dist, s_sim = torch.as_tensor((1 + far) / (1 + n)), torch.as_tensor((1 + less) / (1 + n))
+    elif self.norm == 'z':
+        (md, sd), (mc, sc) = self.pool_moments_
+        s_dist, s_sim = torch.special.ndtr(-(d - md) / sd), torch.special.ndtr((c - mc) / sc)
+    elif self.norm == 'scale':
+        s_dist = torch.exp(-d / self.tau_) if self.dist_norm == 'exp' else 1 / (1 + d / self.tau_)
+        s_sim = (1 + c) / 2
+    else:                                                                      # 'mistrust': d (1 - cos), negated
+        s_dist, s_sim = -d, 1 - c
+    return s_dist.float(), s_sim.float()
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-components
+@patch
+def components(self: TrustLapse, z, pred=None) -> dict[str, torch.Tensor]:
+    "Raw distance and cosine, the two factors and the trust score of latents `z` with predicted classes `pred`."
+    dist, cos, k = self._raw(z, pred)
+    s_dist, s_sim = self.factors(dist, cos)
+    product = s_dist * s_sim                                  # 'mistrust': (-d) (1 - cos), higher = more trust
+    trust = {'product': product, 'dist': s_dist, 'sim': -s_sim if self.norm == 'mistrust' else s_sim}[self.combine]
+    return dict(dist=dist, cos=cos, s_dist=s_dist, s_sim=s_sim, trust=trust, pred=self.classes_[k])
+
+@patch
+def score_latents(self: TrustLapse, z, pred=None) -> torch.Tensor:
+    "Latent-space trust of latents `z` (higher = more trustworthy); `pred` = the model's predicted classes."
+    return self.components(z, pred)['trust']
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-plot
+def plot_factors(comps: dict, ax=None, max_points: int = 2000):
+    "Scatter of the two trust factors (s_dist, s_sim) per named set of `TrustLapse.components` outputs."
+    import matplotlib.pyplot as plt
+    if ax is None: fig, ax = plt.subplots(figsize=(4.8, 4), constrained_layout=True)
+    for i, (name, c) in enumerate(comps.items()):
+        s_dist, s_sim = c['s_dist'].numpy()[:max_points], c['s_sim'].numpy()[:max_points]
+        ax.scatter(s_dist, s_sim, s=6, alpha=0.5, color=f'C{i}', label=name, lw=0)
+    ax.set_xlabel('distance factor $s_{dist}$')
+    ax.set_ylabel('similarity factor $s_{sim}$')
+    ax.legend(fontsize=7, markerscale=2)
+    return ax.figure
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-reference
+@patch
+def reference(self: TrustLapse, size: int = 25, seed=0) -> np.ndarray:
+    "A reference window: `size` held-out training scores without replacement; `seed`: an int or a Generator."
+    if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
+    pool = self.reference_pool_.numpy()
+    int_option(size, 'size', None)                                          # an int; its range is checked below
+    if not 1 <= size <= len(pool): raise ValueError(f"reference size must be in [1, {len(pool)}] (the pool), got {size}")
+    rng = seed if isinstance(seed, np.random.Generator) else seeded_rng(seed, 'reference')
+    return rng.choice(pool, size, replace=False).astype(np.float64)
+
+@patch
+def coreset_per_class(self: TrustLapse) -> dict[int, int]:
+    "Number of coreset samples of each class {class: count} (each class's covariance rests on these)."
+    if not getattr(self, 'fitted', False): raise RuntimeError("TrustLapse: call fit(...) first")
+    cl, n = torch.unique(self.coreset_y_, return_counts=True)
+    return {int(c): int(k) for c, k in zip(cl, n)}
+
+# %% ../nbs/20_trust_lapse.ipynb #tl-explain
+@patch
+def explain(self: TrustLapse, z, pred=None, k: int = 3) -> list[dict]:
+    "For each latent: the k nearest and k farthest coreset samples of its predicted class (by cosine), with scores."
+    int_option(k, 'k')
+    comp = self.components(z, pred)
+    u = torch.nn.functional.normalize(check_latents(z, self.dim_).float(), dim=1)
+    out = []
+    for i in range(len(u)):
+        sl = self.slices_[int(torch.searchsorted(self.classes_, comp['pred'][i:i + 1]))]
+        cos = self.unit_[sl] @ u[i]
+        order = torch.argsort(cos, descending=True)
+        pick = lambda o: dict(coreset=(o + sl.start).tolist(), train_index=self.coreset_index_[o + sl.start].tolist(),
+                              cos=cos[o].tolist(), trust=self.coreset_scores_[o + sl.start].tolist())
+        kk = min(k, len(cos))
+        out.append(dict(trust=float(comp['trust'][i]), pred=int(comp['pred'][i]), dist=float(comp['dist'][i]),
+                        nearest=pick(order[:kk]), farthest=pick(order.flip(0)[:kk])))
+    return out
 
 # %% ../nbs/20_trust_lapse.ipynb #f51a4e62
 ALTERNATIVES = ('two-sided', 'greater', 'less')
 
-def _f3(t): return t * t * t - t
+def _tie_term(t):
+    "f(t) = t^3 - t: what t equal pooled values add to the tie term."
+    return t * t * t - t
 
 def _check_reference(reference) -> np.ndarray:
     r = np.asarray(reference, dtype=np.float64)
@@ -237,6 +311,22 @@ def _mwu_p(U1, w, m, tie, alternative, use_continuity):
     np.clip(U, 0.0, 1.0, out=U)
     return U if U1.ndim else U[0]
 
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e63
+def _check_streams(scores) -> np.ndarray:
+    "Scores as a finite float64 array (streams, n)."
+    a = np.asarray(scores, dtype=np.float64)
+    if a.ndim == 1: a = a[None]
+    if a.ndim != 2: raise ValueError(f"scores must be 1-D or 2-D (streams, n), got shape {np.shape(scores)}")
+    if not np.isfinite(a).all(): raise ValueError("scores contain NaN or infinite values")
+    return np.ascontiguousarray(a)
+
+def _check_window(window, n: int) -> int:
+    "The window size as an int in [1, n]."
+    if not (isinstance(window, (int, np.integer)) and window >= 1):
+        raise ValueError(f"window must be a positive int, got {window!r}")
+    if window > n: raise ValueError(f"window ({window}) is larger than the stream ({n} scores)")
+    return int(window)
+
 # %% ../nbs/20_trust_lapse.ipynb #f51a4e70
 def mannwhitney_plain(scores, reference, window: int = 25, alternative: str = 'two-sided',
                       use_continuity: bool = True) -> dict[str, np.ndarray]:
@@ -251,65 +341,149 @@ def mannwhitney_plain(scores, reference, window: int = 25, alternative: str = 't
         S = a[t - w + 1:t + 1]                                         # the window ending at t
         u.append(sum((R < x).sum() + 0.5 * (R == x).sum() for x in S))
         _, counts = np.unique(np.r_[S, R], return_counts=True)         # t_v for every pooled value v
-        tie.append(int(_f3(counts).sum()))
+        tie.append(int(_tie_term(counts).sum()))
     u, tie = np.array(u, dtype=np.float64), np.array(tie, dtype=np.int64)
     p = _mwu_p(u, w, m, tie.astype(np.float64), alternative, use_continuity)
     return dict(u=u, p=p, tie=tie, end=np.arange(w - 1, len(a)))
 
-# %% ../nbs/20_trust_lapse.ipynb #f51a4e73
-def _rank_grid(R, max_cells: int = 1 << 16):
-    "Monotone buckets of the sorted reference `R`: (x0, scale, top, doubled-rank table, bucket value, tie table, crowded)."
-    vals, mult = np.unique(R, return_counts=True)
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e72b
+def _bucket_grid(vals, mult, max_cells: int = 1 << 16):
+    """Monotone buckets of the sorted distinct reference values: (x0, scale, top, bucket value, references in lower
+    buckets, multiplicity of the bucket's value, crowded), refined until each bucket holds one value at most."""
     span = vals[-1] - vals[0]
     cells = 4 * len(vals)
-    while True:                                                        # refine until each bucket holds one value
-        s = cells / span if span > 0 else 1.0
-        g = np.minimum(np.maximum((vals - vals[0]) * s, 0), cells).astype(np.intp)
+    while True:
+        scale = cells / span if span > 0 else 1.0
+        g = np.minimum(np.maximum((vals - vals[0]) * scale, 0), cells).astype(np.intp)
         if (np.diff(g) > 0).all() or cells >= max_cells: break
         cells *= 4
     top = int(g[-1])
-    n_in = np.zeros(top + 1, np.intp)
-    np.add.at(n_in, g, mult)
-    below = np.r_[0, np.cumsum(n_in)[:-1]]                             # reference values in lower buckets
-    val = np.full(top + 1, np.inf)
-    val[g] = vals  # the bucket's reference value
-    k = np.zeros(top + 1, np.intp)
-    k[g] = mult
-    crowded = np.zeros(top + 1, bool)
+    b_mult = np.zeros(top + 1, np.int64)
+    np.add.at(b_mult, g, mult)
+    b_below = np.r_[0, np.cumsum(b_mult)[:-1]]
+    b_val = np.full(top + 1, np.inf)
+    b_val[g] = vals
+    crowded = np.zeros(top + 1, np.bool_)
     crowded[g[1:][np.diff(g) == 0]] = True
-    T = (2 * below[:, None] + k[:, None] * np.arange(3)).ravel()      # doubled rank for a <, =, > the bucket's value
-    Q = (k[:, None] * (np.arange(3) == 1)).ravel()                     # reference values equal to a
-    return float(vals[0]), float(s), float(top), T, val, Q, crowded
+    return float(vals[0]), float(scale), float(top), b_val, b_below, b_mult, crowded
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e72c
+# disk cache for the package (a notebook compiles in memory); x / 0 gives inf or NaN, as in NumPy
+_JIT = dict(cache=__name__ != '__main__', nogil=True, error_model='numpy')
+
+@numba.njit(**_JIT)
+def _p_value(u, w: int, m: int, tie, alternative: int, use_continuity: bool, neglog: bool):
+    "`_mwu_p` for one window (alternative 0, 1, 2 = two-sided, greater, less); -log10 p with `neglog`."
+    mn, N = w * m, w + m
+    if alternative == 0:
+        d, fac = abs(u - mn / 2), 2.0
+    elif alternative == 1:
+        d, fac = u - mn / 2, 1.0
+    else:
+        d, fac = (mn - u) - mn / 2, 1.0
+    s = math.sqrt(((N + 1) - tie / (N * (N - 1))) * (w * m / 12))
+    if use_continuity: d -= 0.5
+    p = fac * 0.5 * math.erfc(d / s / math.sqrt(2.0))                        # fac * Phi(-d / s)
+    if p != p: return p                                                       # 0 / 0: every pooled value equal
+    p = min(max(p, 0.0), 1.0)
+    return -math.log10(max(p, 1e-300)) if neglog else p
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73
+@numba.njit(**_JIT)
+def _count_equal(a, lo: int, hi: int, x) -> int:
+    "Number of entries of a[lo:hi] equal to x."
+    k = 0
+    for i in range(lo, hi):
+        k += a[i] == x
+    return k
+
+@numba.njit(**_JIT)
+def _score_count(a, t: int, grid, vals, below, mult, twice, equal_ref):
+    "Store 2 c_t (twice the score's count, ties half) and its number of equal reference values at position `t`."
+    x0, scale, top, b_val, b_below, b_mult, crowded = grid
+    g = int(min(max((a[t] - x0) * scale, 0.0), top))            # the score's bucket (monotone in the score)
+    if crowded[g]:                                               # several reference values: binary search
+        j = np.searchsorted(vals, a[t])
+        equal_ref[t] = mult[j] if vals[j] == a[t] else 0
+        twice[t] = 2 * below[j] + equal_ref[t]
+    else:                                                        # at most one: compare with it
+        gt, ge = a[t] > b_val[g], a[t] >= b_val[g]
+        equal_ref[t] = b_mult[g] * (ge - gt)
+        twice[t] = 2 * b_below[g] + b_mult[g] * (gt + ge)
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73w
+@numba.njit(**_JIT)
+def _window_p(twice_u, extra, w: int, test, table, rows: int, memo_extra, memo):
+    "A window's p-value: from `table` without extra ties, else by the formula, memoised by (extra term, U)."
+    m, tie_R, alternative, use_continuity, neglog = test
+    if extra == 0:
+        return table[twice_u]
+    if rows == 0:
+        return _p_value(0.5 * twice_u, w, m, tie_R + extra, alternative, use_continuity, neglog)
+    r = extra & 63
+    if memo_extra[r] != extra:
+        memo_extra[r] = extra
+        memo[r, :] = np.nan
+    if np.isnan(memo[r, twice_u]):
+        memo[r, twice_u] = _p_value(0.5 * twice_u, w, m, tie_R + extra, alternative, use_continuity, neglog)
+    return memo[r, twice_u]
+
+# %% ../nbs/20_trust_lapse.ipynb #f51a4e73s
+@numba.njit(**_JIT)
+def _slide_rows(A, grid, vals, below, mult, w: int, table, test, U, P, E):
+    "U, p-value (or -log10 p) and extra tie term of every window of every row of A (one pass per row)."
+    rows = 64 if len(table) <= 1 << 15 else 0                        # p-values of windows with extra ties, memoised
+    memo_extra = np.full(max(rows, 1), -1, np.int64)                 # by (extra term, U): a pure function of both
+    memo = np.full((max(rows, 1), len(table) if rows else 1), np.nan)
+    n = A.shape[1]
+    twice, equal_ref = np.empty(n, np.int64), np.empty(n, np.int64)
+    in_slot = np.empty(1024, np.int64)
+    for s in range(A.shape[0]):
+        a = A[s]
+        slot = ((a + 0.0).view(np.int64) * -7046029254386353131 >> 54) & 1023   # -0.0 and 0.0 share a slot
+        in_slot[:] = 0
+        twice_u, extra = 0, 0
+        for t in range(n):
+            _score_count(a, t, grid, vals, below, mult, twice, equal_ref)
+            twice_u += twice[t]
+            if t >= w:                                               # the score w steps back leaves
+                old = t - w
+                c = equal_ref[old] + (1 if in_slot[slot[old]] == 1 else _count_equal(a, old, t, a[old]))
+                extra -= 3 * (c - 1) * c                             # f(c) - f(c - 1)
+                in_slot[slot[old]] -= 1
+                twice_u -= twice[old]
+            c = equal_ref[t] + (0 if in_slot[slot[t]] == 0 else _count_equal(a, max(0, t - w + 1), t, a[t]))
+            extra += 3 * c * (c + 1)                                 # f(c + 1) - f(c)
+            in_slot[slot[t]] += 1
+            if t >= w - 1:
+                U[s, t - w + 1] = 0.5 * twice_u
+                P[s, t - w + 1] = _window_p(twice_u, extra, w, test, table, rows, memo_extra, memo)
+                E[s, t - w + 1] = extra
 
 # %% ../nbs/20_trust_lapse.ipynb #f51a4e73b
-def _ranks2(a, R, grid):
-    "2 #{r < a} + #{r = a} for every item of `a` (one bucket look-up, one comparison), a = r masks, #{r = a} on demand."
-    x0, s, top, T, val, Q, crowded = grid
-    t = np.subtract(a, x0)
-    t *= s
-    np.clip(t, 0, top, out=t)
-    g = t.astype(np.intp)                                              # monotone in a
-    v = val[g]
-    gt = np.greater(a, v)
-    ge = np.greater_equal(a, v)
-    g *= 3
-    g += gt.view(np.int8)
-    g += ge.view(np.int8)
-    c = T[g]
-    eq = np.not_equal(gt, ge)
-    gf = g.reshape(-1)
-    req = lambda idx: Q[gf[idx]]  # reference values equal to the items idx
-    if crowded.any():                                                  # buckets with several values: binary search
-        sel = crowded[g // 3]
-        if sel.any():
-            lo, hi = np.searchsorted(R, a[sel], 'left'), np.searchsorted(R, a[sel], 'right')
-            full = Q[g]
-            c[sel] = lo + hi
-            full[sel] = hi - lo
-            eq = full > 0
-            ff = full.reshape(-1)
-            req = lambda idx: ff[idx]
-    return c, eq, req
+def _sliding(a, R, w: int, alternative: str, use_continuity: bool, block: int, threads: int, neglog: bool = False):
+    "U, p-value (-log10 p with `neglog`) and extra tie term of every window of the rows of `a` (checked inputs)."
+    S, n = a.shape
+    m = len(R)
+    vals, mult = np.unique(R, return_counts=True)
+    tie_R = int(_tie_term(mult.astype(np.int64)).sum())
+    table = _mwu_p(np.arange(2 * w * m + 1) * 0.5, w, m, tie_R, alternative, use_continuity)
+    if neglog: table = -np.log10(np.maximum(table, 1e-300))
+    grid = _bucket_grid(vals, mult)
+    below = np.r_[0, np.cumsum(mult)]
+    vals, mult = np.r_[vals, np.inf], np.r_[mult, 0]                    # a sentinel above every score
+    test = (m, tie_R, ALTERNATIVES.index(alternative), bool(use_continuity), bool(neglog))
+    U, P, E = np.empty((S, n - w + 1)), np.empty((S, n - w + 1)), np.empty((S, n - w + 1), np.int64)
+    step = max(1, block // n)
+    def run(i):
+        sl = slice(i, i + step)
+        _slide_rows(a[sl], grid, vals, below, mult, w, table, test, U[sl], P[sl], E[sl])
+    if threads > 1 and S > step:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(int(threads)) as pool: list(pool.map(run, range(0, S, step)))
+    else:
+        for i in range(0, S, step): run(i)
+    return U, P, E, tie_R
 
 # %% ../nbs/20_trust_lapse.ipynb #f51a4e73c
 def _window_sum(c, w: int):
@@ -329,98 +503,30 @@ def _window_sum(c, w: int):
         size *= 2
     return res
 
-# %% ../nbs/20_trust_lapse.ipynb #f51a4e74
-def _tie_extra(af, n: int, eq, req, w: int):
-    "Windows whose tie term differs from the reference's own: (flat window index, extra term), or None."
-    N = len(af)
-    ct = np.int8 if w < 128 else np.int32
-    cin = np.zeros(N, ct)
-    cout = np.zeros(N, ct)
-    for k in range(1, min(w, n)):                                      # equal items k steps apart, same stream
-        pos = np.flatnonzero(af[k:] == af[:-k])
-        if len(pos):
-            pos = pos[pos % n < n - k]
-            cout[pos] += 1
-            cin[pos + k] += 1
-    idx = np.flatnonzero(eq | (cin > 0) | (cout > 0))
-    if len(idx) == 0: return None
-    q = req(idx)
-    xi = cin[idx].astype(np.intp)
-    xo = cout[idx].astype(np.intp)
-    keep = idx % n + w < n
-    pos = np.r_[idx, idx[keep] + w]                                    # enters at its own end, leaves w steps later
-    val = np.r_[_f3(q + xi + 1) - _f3(q + xi), _f3(q[keep] + xo[keep]) - _f3(q[keep] + xo[keep] + 1)]
-    o = np.argsort(pos, kind='stable')
-    pos, val = pos[o], val[o]
-    row = pos // n
-    cum = np.cumsum(val)
-    first = np.r_[True, row[1:] != row[:-1]]
-    start = np.flatnonzero(first)
-    cum -= np.repeat(np.r_[0, cum][start], np.diff(np.r_[start, len(pos)]))   # restart the sum in each stream
-    nxt = np.where(np.r_[~first[1:], False], np.r_[pos[1:], 0], (row + 1) * n)
-    lo = np.maximum(pos, row * n + w - 1)                              # first full window of the stream
-    ln = np.maximum(nxt - lo, 0) * (cum != 0)                          # windows where this value holds
-    tot = int(ln.sum())
-    if tot == 0: return None
-    win = np.repeat(lo - (row + 1) * (w - 1) - (np.cumsum(ln) - ln), ln) + np.arange(tot)
-    return win, np.repeat(cum, ln)
-
 # %% ../nbs/20_trust_lapse.ipynb #f51a4e75
 def mannwhitney_sliding(scores, reference, window: int = 25, alternative: str = 'two-sided',
-                        use_continuity: bool = True, ties: bool = False, block: int = 1 << 17, threads: int = 1) -> dict[str, np.ndarray]:
-    """U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or (streams, n)) vs `reference`.
-    `threads` > 1 processes blocks of streams in parallel (NumPy releases the GIL; the results are the same)."""
+                        use_continuity: bool = True, ties: bool = False, block: int = 1 << 17,
+                        threads: int = 1) -> dict[str, np.ndarray]:
+    """U, asymptotic p-value (and with `ties` the tie term) of every sliding window of `scores` (1-D or
+    (streams, n)) vs `reference`; `threads` > 1 processes blocks of streams in parallel (same results)."""
     if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
     int_option(block, 'block')
     int_option(threads, 'threads')
-    a = np.asarray(scores, dtype=np.float64)
-    one = a.ndim == 1
-    if one: a = a[None]
-    if a.ndim != 2: raise ValueError(f"scores must be 1-D or 2-D (streams, n), got shape {np.shape(scores)}")
-    if not np.isfinite(a).all(): raise ValueError("scores contain NaN or infinite values")
+    a = _check_streams(scores)
+    one = np.ndim(scores) == 1
     if np.ndim(reference) == 2:                                         # one reference window per stream
         Rs = np.asarray(reference, dtype=np.float64)
         if len(Rs) != len(a): raise ValueError(f"{len(Rs)} reference windows for {len(a)} streams")
-        parts = [mannwhitney_sliding(a[i], Rs[i], window, alternative, use_continuity, ties, block, threads) for i in range(len(a))]
+        parts = [mannwhitney_sliding(a[i], Rs[i], window, alternative, use_continuity, ties, block, threads)
+                 for i in range(len(a))]
         out = {k: np.stack([q[k] for q in parts]) for k in parts[0] if k != 'end'} | {'end': parts[0]['end']}
         return {k: (v[0] if k != 'end' else v) for k, v in out.items()} if one else out
     R = _check_reference(reference)
-    if not (isinstance(window, (int, np.integer)) and window >= 1): raise ValueError(f"window must be a positive int, got {window!r}")
-    S, n = a.shape
-    w = int(window)
-    m = len(R)
-    if w > n: raise ValueError(f"window ({w}) is larger than the stream ({n} scores)")
-    _, rc = np.unique(R, return_counts=True)
-    tie_R = int(_f3(rc.astype(np.int64)).sum())
-    table = _mwu_p(np.arange(2 * w * m + 1) * 0.5, w, m, tie_R, alternative, use_continuity)
-    grid = _rank_grid(R)
-    U = np.empty((S, n - w + 1))
-    P = np.empty((S, n - w + 1))
-    U.fill(0)
-    P.fill(0)  # touched once, not block by block
-    TIE = np.full((S, n - w + 1), tie_R, np.int64) if ties else None
-    step = max(1, block // n)                                           # blocks of streams that fit in cache
-    def run(i):
-        b = a[i:i + step]
-        c, eq, req = _ranks2(b, R, grid)
-        K = _window_sum(c, w)                                           # 2 U of every window
-        np.multiply(K, 0.5, out=U[i:i + step])
-        p = P[i:i + step]
-        np.take(table, K, out=p)                                        # p-values of windows without extra ties
-        ex = _tie_extra(b.ravel(), n, eq.ravel(), req, w)
-        if ex is not None:
-            win, extra = ex
-            p.reshape(-1)[win] = _mwu_p(K.reshape(-1)[win] * 0.5, w, m, tie_R + extra, alternative, use_continuity)
-            if ties: TIE[i:i + step].reshape(-1)[win] += extra
-    if threads > 1 and S > step:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(int(threads)) as pool: list(pool.map(run, range(0, S, step)))
-    else:
-        for i in range(0, S, step): run(i)
-    out = dict(u=U, p=P, end=np.arange(w - 1, n))
-    if ties: out['tie'] = TIE
-    if one: out = {k: (v[0] if k != 'end' else v) for k, v in out.items()}
-    return out
+    w = _check_window(window, a.shape[1])
+    U, P, E, tie_R = _sliding(a, R, w, alternative, use_continuity, block, threads)
+    out = dict(u=U, p=P, end=np.arange(w - 1, a.shape[1]))
+    if ties: out['tie'] = E + tie_R
+    return {k: (v[0] if k != 'end' else v) for k, v in out.items()} if one else out
 
 # %% ../nbs/20_trust_lapse.ipynb #5c8ac310
 SEQ_SCORES = ('neglog10p', 'one_minus_p', 'u')
@@ -444,10 +550,11 @@ class SequentialMonitor:
         if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
         if kind not in SEQ_SCORES: raise ValueError(f"kind must be one of {SEQ_SCORES}, got {kind!r}")
         self.w, self.alpha, self.alternative, self.cont, self.kind = int(window), alpha, alternative, use_continuity, kind
-        _, rc = np.unique(self.R, return_counts=True); self.tie_R = int(_f3(rc.astype(np.int64)).sum())
+        _, rc = np.unique(self.R, return_counts=True); self.tie_R = int(_tie_term(rc.astype(np.int64)).sum())
         self.buf: deque = deque(maxlen=self.w); self.t = -1
 
     def update(self, score: float) -> dict | None:
+        "Add one score; once the window is full, its t, U, p-value, sequential score and flag (else None)."
         s = float(score)
         if not math.isfinite(s): raise ValueError(f"score must be finite, got {score!r}")
         self.buf.append(s); self.t += 1
@@ -457,7 +564,7 @@ class SequentialMonitor:
         U1 = (lo + hi).sum() / 2.0
         vals, wc = np.unique(win, return_counts=True)
         rv = np.searchsorted(self.R, vals, 'right') - np.searchsorted(self.R, vals, 'left')
-        tie = self.tie_R + int((_f3(rv + wc) - _f3(rv)).sum())
+        tie = self.tie_R + int((_tie_term(rv + wc) - _tie_term(rv)).sum())
         p = float(_mwu_p(np.float64(U1), self.w, len(self.R), float(tie), self.alternative, self.cont))
         sc = float(sequential_score(p, U1, self.kind, self.w, len(self.R)))
         return dict(t=self.t, u=float(U1), p=p, score=sc, flag=p < self.alpha)
@@ -574,24 +681,36 @@ def plot_monitor(scores, reference, window: int = 25, alpha: float = 0.05, truth
     return fig
 
 # %% ../nbs/20_trust_lapse.ipynb #de4409b8
+@numba.njit(**_JIT)
+def _best_splits(xs):
+    "Best 2-means split of each sorted row: (threshold, centres); SSE from running sums of x and x^2."
+    S, n = xs.shape
+    thr, centres = np.full(S, np.inf), np.empty((S, 2))
+    for s in range(S):
+        row = xs[s]
+        tot1, tot2 = 0.0, 0.0
+        for v in row:
+            tot1 += v
+            tot2 += v * v
+        l1, l2, best, best_sse, best_l1 = 0.0, 0.0, -1, np.inf, 0.0
+        for k in range(1, n):                                          # k = size of the lower cluster
+            l1 += row[k - 1]
+            l2 += row[k - 1] * row[k - 1]
+            sse = (l2 - l1 * l1 / k) + ((tot2 - l2) - (tot1 - l1) * (tot1 - l1) / (n - k))
+            if row[k] > row[k - 1] and sse < best_sse:                 # split only between distinct values
+                best, best_sse, best_l1 = k, sse, l1
+        if best < 0:                                                   # a constant row: one cluster
+            centres[s, 0] = centres[s, 1] = row[0]
+        else:
+            thr[s] = row[best - 1]
+            centres[s, 0] = best_l1 / best
+            centres[s, 1] = (tot1 - best_l1) / (n - best)
+    return thr, centres
+
+# %% ../nbs/20_trust_lapse.ipynb #de4409b8k
 def _kmeans_rows(x):
-    S, n = x.shape
-    xs = np.sort(x, 1)
-    c1 = np.cumsum(xs, 1)
-    c2 = np.cumsum(xs * xs, 1)
-    tot1, tot2 = c1[:, -1:], c2[:, -1:]
-    k = np.arange(1, n)                                               # size of the lower cluster
-    l1, l2 = c1[:, :-1], c2[:, :-1]
-    sse = (l2 - l1**2 / k) + ((tot2 - l2) - (tot1 - l1)**2 / (n - k))
-    sse = np.where(xs[:, 1:] > xs[:, :-1], sse, np.inf)               # split only between distinct values
-    best = np.argmin(sse, 1)
-    const = ~np.isfinite(sse.min(1))
-    thr = np.where(const, np.inf, xs[np.arange(S), best])
-    labels = (x > thr[:, None]).astype(np.int8)
-    kk = best + 1
-    centres = np.stack([c1[np.arange(S), best] / kk, (tot1[:, 0] - c1[np.arange(S), best]) / np.maximum(n - kk, 1)], 1)
-    centres[const] = xs[const][:, :1]
-    return labels, centres
+    thr, centres = _best_splits(np.sort(x, 1))
+    return (x > thr[:, None]).astype(np.int8), centres
 
 def kmeans_1d(x, block: int = 1 << 17) -> tuple[np.ndarray, np.ndarray]:
     "Exact 2-means of each row of `x` (1-D or (streams, n)): (labels with 1 = higher cluster, centres (…, 2))."
@@ -604,6 +723,36 @@ def kmeans_1d(x, block: int = 1 << 17) -> tuple[np.ndarray, np.ndarray]:
     parts = [_kmeans_rows(x[i:i + step]) for i in range(0, len(x), step)]
     labels, centres = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     return (labels[0], centres[0]) if one else (labels, centres)
+
+# %% ../nbs/20_trust_lapse.ipynb #6265adb5
+@numba.njit(**_JIT)
+def _stream_metrics(F, T, window: int, err, delay, missed, alarms, n_cp):
+    "Per-stream drift metrics of boolean flags F against the truth T (rows = streams), in one pass per stream."
+    n = T.shape[1]
+    for s in range(T.shape[0]):
+        f, t = F[s], T[s]
+        last_change = -(1 << 40)                                     # position of the latest change of the truth
+        wrong, fa = 0, 0
+        for i in range(n):
+            if i >= 1 and t[i] != t[i - 1]: last_change = i
+            tolerated = i < window - 1 or i - last_change < window    # within `window` steps after a change
+            if not tolerated:
+                wrong += f[i] != t[i]
+                fa += f[i] and not t[i] and (i == 0 or not f[i - 1])  # the onset of a false flag
+        err[s], alarms[s] = wrong / n, fa
+        total, hits, cps, miss = 0, 0, 0, 0
+        for c in range(1, n):
+            if t[c] == t[c - 1]: continue
+            cps += 1
+            k = c
+            while k < n and (k == c or t[k] == t[k - 1]) and f[k] != t[c]: k += 1
+            if k < n and (k == c or t[k] == t[k - 1]):                # found before the next change
+                total += k - c
+                hits += 1
+            else:
+                miss += 1
+        n_cp[s], missed[s] = cps, miss
+        delay[s] = total / hits if hits else np.nan
 
 # %% ../nbs/20_trust_lapse.ipynb #6265adb6
 def _stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed, block=None):
@@ -628,6 +777,7 @@ def simulate_streams(n_in: int, n_out: int, n_streams: int = 1000, length: int =
     _, shifted, idx = next(_stream_blocks(n_in, n_out, n_streams, length, segment, p_shift, seed))
     return shifted, idx
 
+# %% ../nbs/20_trust_lapse.ipynb #6265adb6t
 def stream_scores(shifted, idx, in_scores, out_scores) -> np.ndarray:
     "Latent-space scores of the streams from the two pools."
     a, b = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
@@ -646,311 +796,67 @@ def tolerance_mask(truth, window: int) -> np.ndarray:
     m[:, :window - 1] = True
     return m
 
+# %% ../nbs/20_trust_lapse.ipynb #6265adb6m
 def drift_metrics(flags, truth, window: int) -> dict[str, np.ndarray]:
     "Per-stream error (with the one-window tolerance), mean detection delay, missed changes and false alarms."
-    f = np.atleast_2d(np.asarray(flags, bool)); t = np.atleast_2d(np.asarray(truth, bool))
+    f = np.ascontiguousarray(np.atleast_2d(np.asarray(flags, bool)))
+    t = np.ascontiguousarray(np.atleast_2d(np.asarray(truth, bool)))
     if f.shape != t.shape: raise ValueError(f"flags {f.shape} and truth {t.shape} differ in shape")
-    tol = tolerance_mask(t, window); S, n = t.shape
-    err = ((f != t) & ~tol).sum(1) / n
-    onset = np.zeros_like(f); onset[:, 1:] = f[:, 1:] & ~f[:, :-1]; onset[:, 0] = f[:, 0]
-    false_alarms = (onset & ~t & ~tol).sum(1)
-    delays, missed, n_cp = np.full(S, np.nan), np.zeros(S, int), np.zeros(S, int)
-    for s in range(S):
-        cps = np.flatnonzero(t[s, 1:] != t[s, :-1]) + 1
-        if len(cps) == 0: continue
-        ends = np.r_[cps[1:], n]; d = []
-        for c, e in zip(cps, ends):
-            hit = np.flatnonzero(f[s, c:e] == t[s, c])
-            if len(hit): d.append(hit[0])
-            else: missed[s] += 1
-        n_cp[s] = len(cps); delays[s] = np.mean(d) if d else np.nan
-    return dict(error=err, delay=delays, missed=missed, false_alarms=false_alarms, change_points=n_cp)
+    int_option(window, 'window')
+    S = len(t)
+    err, delay = np.empty(S), np.empty(S)
+    missed, alarms, n_cp = np.empty(S, np.int64), np.empty(S, np.int64), np.empty(S, np.int64)
+    _stream_metrics(f, t, int(window), err, delay, missed, alarms, n_cp)
+    return dict(error=err, delay=delay, missed=missed, false_alarms=alarms, change_points=n_cp)
 
+# %% ../nbs/20_trust_lapse.ipynb #6265adb7
+def _protocol_block(a, shifted, ref, window: int, kind: str, action: str, alpha: float, keep: int):
+    "Flags, per-stream metrics (and the first `keep` traces) of one block of streams."
+    if ref.ndim == 1 and kind == 'neglog10p' and action == 'kmeans':    # -log10 p straight from the test
+        seq = _sliding(_check_streams(a), _check_reference(ref), _check_window(window, a.shape[1]), 'two-sided',
+                       True, 1 << 17, 1, neglog=True)[1]
+    else:
+        mw = mannwhitney_sliding(a, ref, window)
+        seq = sequential_score(mw['p'], mw['u'], kind, window, ref.shape[-1])
+    lab = kmeans_1d(seq)[0].astype(bool) if action == 'kmeans' else mw['p'] < alpha
+    flags = np.zeros_like(shifted)
+    flags[:, window - 1:] = lab
+    part = drift_metrics(flags, shifted, window)
+    if keep:
+        seq_full = np.full(shifted.shape, np.nan)
+        seq_full[:, window - 1:] = seq
+        part['traces'] = dict(scores=a[:keep], seq=seq_full[:keep], truth=shifted[:keep], flags=flags[:keep])
+    return part
+
+# %% ../nbs/20_trust_lapse.ipynb #6265adb8
 def drift_protocol(in_scores, out_scores, reference, window: int = 25, n_streams: int = 1000, length: int = 10000,
                    segment: int = 1000, p_shift: float = 0.5, kind: str = 'neglog10p', action: str = 'kmeans',
-                   alpha: float = 0.05, seed: int = 0, keep: int = 0) -> dict:
-    """Simulate streams, run the sequential test and k-means (or the alpha threshold); per-stream metrics (+ `keep` traces).
-    `reference`: one window (m,) shared by all streams, or one per stream (n_streams, m)."""
+                   alpha: float = 0.05, seed: int = 0, keep: int = 0, threads: int = 1) -> dict:
+    """Simulate streams, run the sequential test and k-means (or the alpha threshold); per-stream metrics (+ `keep`
+    traces). `reference`: one window (m,) shared by all streams, or one per stream (n_streams, m). `threads` > 1
+    processes blocks of streams in parallel (the same results)."""
     if action not in ('kmeans', 'threshold'): raise ValueError(f"action must be 'kmeans' or 'threshold', got {action!r}")
     int_option(window, 'window')
     int_option(keep, 'keep', 0)
+    int_option(threads, 'threads')
     _fraction(alpha, 'alpha', closed=False)
     ins, outs = np.asarray(in_scores, np.float64), np.asarray(out_scores, np.float64)
     pools = np.r_[ins, outs]
     ref = np.asarray(reference, dtype=np.float64)
-    parts = []
     if ref.ndim == 2 and len(ref) != n_streams: raise ValueError(f"{len(ref)} reference windows for {n_streams} streams")
     blocks = _stream_blocks(len(ins), len(outs), n_streams, length, segment, p_shift, seed, 1 << 19)
-    for i, shifted, idx in blocks:                                    # streams are independent: blocks of ~0.5M scores
+    def run(block):                                                   # streams are independent: blocks of ~0.5M scores
+        i, shifted, idx = block
         a = pools[idx + shifted * len(ins)]                           # = stream_scores(shifted, idx, ins, outs)
-        mw = mannwhitney_sliding(a, ref[i:i + len(a)] if ref.ndim == 2 else ref, window)
-        seq = sequential_score(mw['p'], mw['u'], kind, window, ref.shape[-1])
-        lab = kmeans_1d(seq)[0].astype(bool) if action == 'kmeans' else mw['p'] < alpha
-        flags = np.zeros_like(shifted)
-        flags[:, window - 1:] = lab
-        part = drift_metrics(flags, shifted, window)
-        if i < keep:
-            seq_full = np.full(shifted.shape, np.nan)
-            seq_full[:, window - 1:] = seq
-            part['traces'] = dict(scores=a[:keep - i], seq=seq_full[:keep - i], truth=shifted[:keep - i], flags=flags[:keep - i])
-        parts.append(part)
+        r = ref[i:i + len(a)] if ref.ndim == 2 else ref
+        return _protocol_block(a, shifted, r, window, kind, action, alpha, max(0, min(keep - i, len(a))))
+    if threads > 1:                                                   # blocks are drawn while earlier ones run
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(int(threads)) as pool: parts = list(pool.map(run, blocks))
+    else:
+        parts = [run(b) for b in blocks]
     out = {k: np.concatenate([q[k] for q in parts]) for k in parts[0] if k != 'traces'}
     if keep:
         tr = [q['traces'] for q in parts if 'traces' in q]
         out['traces'] = {k: np.concatenate([t[k] for t in tr]) for k in tr[0]}
     return out
-
-
-# %% ../nbs/20_trust_lapse.ipynb #565d6c64
-def paper_metrics(trust_in, trust_out) -> dict[str, float]:
-    "AUROC, AUPR and FPR80 in percent, shifted = positive, ranked by mistrust (the paper's convention)."
-    from trustbook.metrics import auroc, aupr, fpr_at_tpr
-    a = np.asarray(torch.as_tensor(trust_in).double()); b = np.asarray(torch.as_tensor(trust_out).double())
-    y = np.r_[np.zeros(len(a), int), np.ones(len(b), int)]; mis = -np.r_[a, b]
-    return dict(AUROC=100 * auroc(y, mis), AUPR=100 * aupr(y, mis), FPR80=100 * fpr_at_tpr(y, mis, 0.8))
-
-DOMAINS = ('mnist', 'cifar10', 'fsdd')
-ZOO_NAMES = {('mnist', False): 'lenet_mnist', ('mnist', True): 'lenet_mnist_m235', ('cifar10', False): 'resnet_cifar10',
-             ('cifar10', True): 'resnet_cifar7', ('fsdd', False): 'm5_fsdd'}
-
-def _subsample(x, y, n, seed, *what):
-    "At most `n` rows of `x` (and `y`), drawn without replacement by the generator of (seed, 'subsample', *what)."
-    if n is None or n >= len(x): return x, y
-    idx = torch.as_tensor(np.sort(seeded_rng(seed, 'subsample', *what).choice(len(x), n, replace=False)))
-    return x[idx], (None if y is None else y[idx])
-
-def zoo_name(domain: str, held_out: bool = False) -> str:
-    "The zoo entry of a domain's model (`held_out`: the encoder trained without the held-out classes)."
-    if (domain, bool(held_out)) not in ZOO_NAMES: raise ValueError(f"no zoo model for domain={domain!r}, held_out={held_out}; have {list(ZOO_NAMES)}")
-    return ZOO_NAMES[domain, bool(held_out)]
-
-def zoo_model(domain: str, profile: str = 'quick', seed: int = 0, held_out: bool = False, max_fit: int | None = None,
-              progress: bool = False) -> tuple[nn.Module, tuple]:
-    "(`models.trained` zoo model, its own training data (x, y) capped at `max_fit` by a seeded draw) for a domain."
-    from trustbook import models
-    name = zoo_name(domain, held_out)
-    model = models.trained(name, profile, seed, progress=progress)
-    x, y = models.zoo_data(name, 'train', models.recipe(name, profile)['max_train'])
-    return model, _subsample(x, y, max_fit, seed, 'fit', name)
-
-def test_data(domain: str, max_eval: int | None = None, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    "(x_test, y_test) of a domain (all classes), subsampled to `max_eval`."
-    from trustbook import data
-    if domain not in DOMAINS: raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-    x, y = data.load(domain, 'test')
-    return _subsample(x, y, max_eval, seed, domain, 'test')
-
-def shift_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> dict[str, torch.Tensor]:
-    "The shifted test sets of a domain (see the table above), each subsampled to `max_eval`."
-    from trustbook import data
-    if domain == 'mnist':
-        out = {n: data.load(n, 'test')[0] for n in ('fashion_mnist', 'notmnist', 'omniglot')}
-    elif domain == 'cifar10': out = {'tiny_imagenet': data.load('tiny_imagenet', 'val')[0]}
-    elif domain == 'fsdd':
-        x, y = data.load('speech_commands', 'test'); kw = [i for i, c in enumerate(data.CLASSES['speech_commands']) if c != '_unknown_']
-        out = {'speech_commands_keywords': x[torch.isin(y, torch.tensor(kw))]}
-    else: raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-    return {k: _subsample(v, None, max_eval, seed, domain, k)[0] for k, v in out.items()}
-
-# %% ../nbs/20_trust_lapse.ipynb #8781a50e
-CIFAR_HELD_OUT = ('airplane', 'bird', 'dog')            # held out from training in the semantic CIFAR experiment
-MNIST_HELD_OUT = (2, 3, 5)                              # held out in the M235 encoder
-NOTMNIST_DIGITLIKE = {'B': 8, 'D': 0, 'G': 6, 'I': 1}   # notMNIST letters that resemble a digit (stand-in for EMNIST o, l, i, z, ...)
-TINY_OVERLAP = {                                        # Tiny ImageNet wnids whose meaning overlaps a CIFAR-10 class
-    'automobile': ('n04285008', 'n03100240', 'n03670208', 'n02814533'),   # sports car, convertible, limousine, beach wagon
-    'truck': ('n03796401', 'n03977966', 'n04465501'),                    # moving van, police van, tractor
-    'cat': ('n02123045', 'n02123394', 'n02124075'),                      # tabby, Persian, Egyptian cat
-    'dog': ('n02085620', 'n02094433', 'n02099601', 'n02099712', 'n02106662', 'n02113799'),
-    'bird': ('n02002724', 'n02058221', 'n01855672', 'n02056570'),        # black stork, albatross, goose, king penguin
-    'frog': ('n01641577', 'n01644900'),                                  # bullfrog, tailed frog
-    'ship': ('n03662601', 'n03447447'),                                  # lifeboat, gondola
-    'deer': ('n02423022',),                                              # gazelle
-}
-TINY_ROWS = {'pickup truck (moving van, police van)': ('n03796401', 'n03977966'), 'streetcar (trolleybus)': ('n04487081',),
-             'aquarium fish (goldfish)': ('n01443537',)}
-GSC_DIGITS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
-
-def semantic_sets(domain: str, max_eval: int | None = None, seed: int = 0) -> tuple[list | None, dict]:
-    "(training classes or None, {set name: inputs}) for the semantic-sensitivity experiments of a domain."
-    from trustbook import data
-    sub = lambda x, name: _subsample(x, None, max_eval, seed, domain, name)[0]
-    if domain == 'fsdd':
-        xte, _ = test_data('fsdd', max_eval, seed)
-        xk = shift_sets('fsdd', max_eval, seed)['speech_commands_keywords']
-        x1, y1 = data.load('speech_commands_v001', 'all'); names = data.CLASSES['speech_commands_v001']
-        dig = torch.tensor([names.index(d) for d in GSC_DIGITS])
-        return None, {'fsdd_test': xte, 'gsc_digits': sub(x1[torch.isin(y1, dig)], 'gsc_digits'), 'gsc_keywords': xk}
-    if domain == 'mnist':
-        xte, yte = data.load('mnist', 'test'); xn, yn = data.load('notmnist', 'test')
-        like = torch.tensor([data.CLASSES['notmnist'].index(c) for c in NOTMNIST_DIGITLIKE])
-        held = torch.isin(yte, torch.tensor(MNIST_HELD_OUT))
-        return [c for c in range(10) if c not in MNIST_HELD_OUT], {
-            'mnist_test': sub(xte, 'mnist_test'), 'mnist_test_m235': sub(xte[~held], 'mnist_test_m235'),
-            'mnist_235': sub(xte[held], 'mnist_235'), 'notmnist_all': sub(xn, 'notmnist_all'),
-            'notmnist_not_digitlike': sub(xn[~torch.isin(yn, like)], 'notmnist_not_digitlike')}
-    if domain == 'cifar10':
-        names = data.CLASSES['cifar10']; keep = [i for i, c in enumerate(names) if c not in CIFAR_HELD_OUT]
-        xte, yte = data.load('cifar10', 'test'); xt, yt = data.load('tiny_imagenet', 'val')
-        wn = list(data.TINY_IMAGENET_WNIDS)
-        ids = lambda ws: torch.tensor([wn.index(w) for w in ws])
-        ov_in = ids([w for c, ws in TINY_OVERLAP.items() if c not in CIFAR_HELD_OUT for w in ws])
-        ov_held = ids([w for c, ws in TINY_OVERLAP.items() if c in CIFAR_HELD_OUT for w in ws])
-        sets = {'cifar7_test': sub(xte[torch.isin(yte, torch.tensor(keep))], 'cifar7_test'),
-                'cifar_held_out': sub(xte[~torch.isin(yte, torch.tensor(keep))], 'cifar_held_out'),
-                'airplane (held out)': sub(xte[yte == names.index('airplane')], 'airplane (held out)'),
-                'tiny_overlapping_in': xt[torch.isin(yt, ov_in)], 'tiny_overlapping_held_out': xt[torch.isin(yt, ov_held)],
-                'tiny_no_overlap': sub(xt[~torch.isin(yt, torch.cat([ov_in, ov_held]))], 'tiny_no_overlap')}
-        for name, ws in TINY_ROWS.items(): sets[name] = xt[torch.isin(yt, ids(ws))]
-        return keep, sets
-    raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-
-# %% ../nbs/20_trust_lapse.ipynb #95c1cc1b
-def score_sets(model: nn.Module, train: tuple, sets: dict, mc_passes: int = 20, coreset_frac: float = 0.02,
-               seed: int = 0, variants: dict | None = None, baselines: bool = True, batch_size: int = 256,
-               progress: bool = True, skip_unfit: bool = False) -> dict:
-    "Trust scores {set: {detector: tensor}} of TRUST-LAPSE (+ `variants`: name -> TrustLapse kwargs) and the baselines."
-    from trustbook import baselines as B
-    xtr, ytr = train
-    ztr, ltr = latents_of(model, xtr, batch_size=batch_size)
-    tls = {'TRUST-LAPSE': TrustLapse(coreset_frac=coreset_frac, seed=seed)}
-    for name, kw in (variants or {}).items(): tls[name] = TrustLapse(**{'coreset_frac': coreset_frac, 'seed': seed, **kw})
-    skipped = {}
-    for tname, t in list(tls.items()):
-        try: t.fit_latents(ztr, ytr, ltr.argmax(1))
-        except ValueError as e:                                         # e.g. a coreset too small for its covariance
-            if tname == 'TRUST-LAPSE' or not skip_unfit: raise
-            skipped[tname] = str(e); del tls[tname]
-    maha = B.Mahalanobis().fit_latents(ztr, ytr)
-    soft = [B.MSP(model), B.Entropy(model), B.KLUniform(model)]
-    odin, mc = B.ODIN(model, batch_size=batch_size), B.MCDropout(model, n_passes=mc_passes, seed=seed, batch_size=batch_size)
-    out = {}
-    for name, x in tqdm(sets.items(), desc='score sets', disable=not progress, leave=False):
-        z, logits = latents_of(model, x, batch_size=batch_size); pred = logits.argmax(1)
-        r = {'Vanilla Mahalanobis': maha.score_latents(z)}              # always: it is also an ablation of TRUST-LAPSE
-        if baselines:
-            r.update({d.name: d.from_logits(logits) for d in soft})
-            r['ODIN'] = odin.score(x); r['Test-Time Dropout'] = mc.score(x)
-        for tname, t in tls.items(): r[tname] = t.score_latents(z, pred)
-        out[name] = {k: v.double() for k, v in r.items()}
-    out['_detectors'], out['_skipped'] = tls, skipped
-    return out
-
-# %% ../nbs/20_trust_lapse.ipynb #b7c1a002
-PAPER_METRICS = {'AUROC': ('auroc', False), 'AUPR': ('aupr_out', False), 'FPR80': ('fpr@80', True)}
-
-def boot_metric(trust_in, trust_out, metric: str = 'AUROC', n_boot: int = 1000, seed: int = 0):
-    "(value, replicates) of a paper metric (`PAPER_METRICS`) or a `metrics.METRICS` name, by `metrics.bootstrap_metric`."
-    from trustbook import metrics as M
-    name, swap = PAPER_METRICS.get(metric, (metric, False))
-    a = np.asarray(torch.as_tensor(trust_in).double())
-    b = np.asarray(torch.as_tensor(trust_out).double())
-    return M.bootstrap_metric(-b, -a, name, n_boot, seed) if swap else M.bootstrap_metric(a, b, name, n_boot, seed)
-
-def ci_over_seeds(runs: dict, metrics=('AUROC', 'AUPR', 'FPR80'), n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
-    "Flat {m, m_lo, m_hi, m_seed_sd} per metric, pooled over `runs` = {seed: (trust_in, trust_out)}; `scale` 100 = percent."
-    from trustbook import metrics as M
-    out = {}
-    for m in metrics:
-        r = M.pool_seeds([boot_metric(a, b, m, n_boot, derive_seed(s, 'bootstrap', *what)) for s, (a, b) in runs.items()])
-        out.update({m: scale * r['value'], f'{m}_lo': scale * r['lo'], f'{m}_hi': scale * r['hi'], f'{m}_seed_sd': scale * r['seed_sd']})
-    return out
-
-
-# %% ../nbs/20_trust_lapse.ipynb #b7c1a004
-def paired_over_seeds(runs: dict, metric: str = 'AUROC', n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
-    "A - B on the same samples, `runs` = {seed: (in_a, out_a, in_b, out_b)}: dict(a, b, diff, lo, hi, seeds)."
-    from trustbook import metrics as M
-    per, va, vb = [], [], []
-    for s, (ia, oa, ib, ob) in runs.items():
-        bs = derive_seed(s, 'bootstrap', *what)
-        (a, ra), (b, rb) = boot_metric(ia, oa, metric, n_boot, bs), boot_metric(ib, ob, metric, n_boot, bs)
-        per.append((a - b, ra - rb)); va.append(a); vb.append(b)
-    r = M.pool_seeds(per)
-    return dict(a=scale * float(np.mean(va)), b=scale * float(np.mean(vb)), diff=scale * r['value'], lo=scale * r['lo'],
-                hi=scale * r['hi'], seeds=len(runs))
-
-def contrast_over_seeds(terms: list, metric: str = 'AUROC', n_boot: int = 1000, what=(), scale: float = 100.0) -> dict:
-    "sum_k w_k metric(in_k, out_k), terms = [(w_k, {seed: (in_k, out_k)})], each bootstrapped independently: dict(diff, lo, hi, seeds)."
-    from trustbook import metrics as M
-    seeds = list(terms[0][1]); per = []
-    for s in seeds:
-        parts = [(w, *boot_metric(*runs[s], metric, n_boot, derive_seed(s, 'bootstrap', *what, k))) for k, (w, runs) in enumerate(terms)]
-        per.append((sum(w * v for w, v, _ in parts), sum(w * r for w, _, r in parts)))
-    r = M.pool_seeds(per)
-    return dict(diff=scale * r['value'], lo=scale * r['lo'], hi=scale * r['hi'], seeds=len(seeds))
-
-# %% ../nbs/20_trust_lapse.ipynb #4600e572
-def _timeit(fn, repeat=5):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return min(ts)
-
-def bench_sequential(argv=None) -> int:
-    "Benchmark the sliding-window Mann-Whitney test against scipy; last line: speedup, max p diff, seconds."
-    ap = argparse.ArgumentParser(prog='trustbook bench sequential', description=bench_sequential.__doc__)
-    ap.add_argument('--streams', type=int, default=1000); ap.add_argument('--length', type=int, default=10000)
-    ap.add_argument('--window', type=int, default=25); ap.add_argument('--ref', type=int, default=25)
-    ap.add_argument('--decimals', type=int, default=3); ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--chunk', type=int, default=20, help='streams per scipy call')
-    ap.add_argument('--threads', type=int, default=1, help="threads of the workbook's test (scipy uses one)")
-    a = ap.parse_args(argv)
-    for k in ('streams', 'length', 'window', 'ref', 'chunk', 'threads'):
-        if getattr(a, k) < 1: raise ValueError(f"--{k} must be a positive integer, got {getattr(a, k)}")
-    if a.length < 1000: raise ValueError(f"--length must be at least 1000 (one segment of the drift protocol), got {a.length}")
-    if not a.window <= a.length: raise ValueError(f"--window ({a.window}) is longer than --length ({a.length})")
-    if not a.ref <= 10000: raise ValueError(f"--ref must be at most 10000 (the pool), got {a.ref}")
-    from numpy.lib.stride_tricks import sliding_window_view
-    from scipy.stats import mannwhitneyu
-    rng = np.random.default_rng(a.seed)
-    in_pool = rng.normal(0, 1, 10000).round(a.decimals); out_pool = rng.normal(2.0, 1.0, 10000).round(a.decimals)
-    R = rng.choice(in_pool, a.ref, replace=False)
-    t0, c0 = time.perf_counter(), time.process_time()
-    res = drift_protocol(in_pool, out_pool, R, a.window, a.streams, a.length, seed=a.seed)
-    t_protocol, c_protocol = time.perf_counter() - t0, time.process_time() - c0
-    shifted, idx = simulate_streams(len(in_pool), len(out_pool), a.streams, a.length, seed=a.seed)
-    X = stream_scores(shifted, idx, in_pool, out_pool)
-    t0, c0 = time.perf_counter(), time.process_time(); ours = mannwhitney_sliding(X, R, a.window, threads=a.threads)['p']
-    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
-    t0, c0 = time.perf_counter(), time.process_time(); diff = 0.0
-    for i in tqdm(range(0, a.streams, a.chunk), desc='scipy', leave=False):
-        W = sliding_window_view(X[i:i+a.chunk], a.window, axis=1)
-        ps = mannwhitneyu(W, R[None, None, :], alternative='two-sided', method='asymptotic', axis=-1).pvalue
-        diff = max(diff, float(np.abs(ps - ours[i:i+a.chunk]).max()))
-    t_scipy, c_scipy = time.perf_counter() - t0, time.process_time() - c0
-    import os
-    print(f"streams={a.streams} length={a.length} window={a.window} ref={a.ref} threads={a.threads} load_average_1min={os.getloadavg()[0]:.2f} ties_in_windows={bool((mannwhitney_sliding(X[:1], R, a.window, ties=True)['tie'] > 0).any())}")
-    print(f"wall: workbook_test_s={t_ours:.3f} scipy_test_s={t_scipy:.2f} protocol_s={t_protocol:.3f}")
-    print(f"cpu:  workbook_test_s={c_ours:.3f} scipy_test_s={c_scipy:.2f} protocol_s={c_protocol:.3f} "
-          f"(cpu_speedup={c_scipy / max(c_ours, 1e-9):.1f}; the machine's load inflates wall times)")
-    print(f"median_stream_error={np.median(res['error']):.4f} share_under_20pct={(res['error'] < 0.2).mean():.3f}")
-    print(f"speedup_vs_scipy={t_scipy / t_ours:.1f} max_abs_pvalue_diff={diff:.3g} seconds={t_protocol:.3f}")
-    return 0
-
-def bench_latent(argv=None) -> int:
-    "Benchmark latent-space scoring throughput against LeNet's forward pass; last line: samples_per_s, overhead."
-    ap = argparse.ArgumentParser(prog='trustbook bench latent', description=bench_latent.__doc__)
-    ap.add_argument('--batch', type=int, default=1024); ap.add_argument('--train', type=int, default=60000)
-    ap.add_argument('--frac', type=float, default=0.02); ap.add_argument('--dim', type=int, default=84)
-    ap.add_argument('--repeat', type=int, default=7); ap.add_argument('--threads', type=int, default=1)
-    a = ap.parse_args(argv)
-    if not 0 < a.frac <= 1: raise ValueError(f"--frac must be in (0, 1], got {a.frac}")
-    for k in ('batch', 'train', 'dim', 'repeat', 'threads'):
-        if getattr(a, k) < 1: raise ValueError(f"--{k} must be a positive integer, got {getattr(a, k)}")
-    torch.set_num_threads(a.threads); torch.manual_seed(0)
-    from trustbook.models import LeNet5
-    net = LeNet5().eval()
-    g = torch.Generator().manual_seed(0)
-    means = torch.randn(10, a.dim, generator=g) * 3
-    ytr = torch.randint(0, 10, (a.train,), generator=g)
-    ztr = (means[ytr] + torch.randn(a.train, a.dim, generator=g)).relu()
-    tl = TrustLapse(coreset_frac=a.frac).fit_latents(ztr, ytr, ytr)
-    x = torch.rand(a.batch, 1, 28, 28, generator=g)
-    yq = torch.randint(0, 10, (a.batch,), generator=g); zq = (means[yq] + torch.randn(a.batch, a.dim, generator=g)).relu()
-    with torch.no_grad():
-        t_fwd = _timeit(lambda: net(x), a.repeat)
-        t_score = _timeit(lambda: tl.score_latents(zq, yq), a.repeat)
-    print(f"batch={a.batch} coreset={len(tl.coreset_z_)} dim={a.dim} threads={a.threads} "
-          f"forward_ms={1e3 * t_fwd:.2f} score_ms={1e3 * t_score:.2f}")
-    print(f"samples_per_s={a.batch / t_score:.0f} overhead_vs_forward={t_score / t_fwd:.3f}")
-    return 0
