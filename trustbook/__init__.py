@@ -13,6 +13,7 @@ Modules:
 - `trustbook.macs_baselines`: DOCTOR, Relative Uncertainty, Feature Squeezing and the Deep Mahalanobis Detector (base, aware, unaware): the methods the MACS paper compares against, all behind the workbook's detector protocol.
 - `trustbook.regen`: Run every experiment notebook with a profile's parameters, in parallel, skipping what is unchanged, and index every figure and table it writes.
 - `trustbook.tl_protocol`: The shared plumbing of the TRUST-LAPSE experiment notebooks (`nbs/experiments/2*_tl_*.ipynb`): which zoo model each domain uses, which test and shifted sets it is evaluated on, the semantic splits, the scoring of every detector on every set, and the paper's metrics with bootstrap intervals.
-- `trustbook.trust_lapse`: Latent-space and sequential mistrust scores for model monitoring (Bhaskhar, Rubin & Lee-Messer, arXiv 2207.11290): a coreset of training latents, Mahalanobis distance and cosine similarity combined into one latent-space score, a sliding-window Mann-Whitney test for streams, and the paper's drift-detection protocol."""
+- `trustbook.trust_lapse`: Latent-space and sequential mistrust scores for model monitoring (Bhaskhar, Rubin & Lee-Messer, arXiv 2207.11290): a coreset of training latents, Mahalanobis distance and cosine similarity combined into one latent-space score, a sliding-window Mann-Whitney test for streams, and the paper's drift-detection protocol.
+- `trustbook.zoo_protocol`: The shared plumbing of the zoo notebooks (`nbs/experiments/0[1-3]_zoo*.ipynb`): train (or load) each model of a profile with each of its seeds, pool its test accuracy over seeds with a Wilson interval, and judge it against the reference profile's floor."""
 
 __version__ = "0.1.0"

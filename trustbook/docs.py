@@ -25,9 +25,10 @@ PARTS = [('foundations', 'Foundations: settings, the detector protocol, metrics,
          ('trust_lapse', 'Paper 1: TRUST-LAPSE, latent-space and sequential mistrust'),
          ('macs', 'Paper 2: MACS, multi-layer activation confidence scores'),
          ('counterfeits', 'Paper 3: confidently classified counterfeits'),
+         ('protocols', 'Experiment protocols: the plumbing the experiment notebooks share'),
          ('tooling', 'Tooling: the command line, batch regeneration, this site'),
          ('other', 'Other notebooks')]
-_DIGIT_PART = {'0': 'foundations', '1': 'baselines', '2': 'trust_lapse', '3': 'macs', '4': 'counterfeits',
+_DIGIT_PART = {'0': 'foundations', '1': 'baselines', '2': 'trust_lapse', '3': 'macs', '4': 'counterfeits', '8': 'protocols',
                '9': 'tooling'}
 FIRST = ['00a_config']
 

@@ -821,7 +821,7 @@ _REF = dict(
     lenet_mnist=dict(epochs=12, batch_size=128, lr=2e-3, schedule='cosine'),
     lenet_mnist_m235=dict(epochs=12, batch_size=128, lr=2e-3, schedule='cosine'),
     lenet_fashion_mnist=dict(epochs=20, batch_size=128, lr=2e-3, schedule='cosine', augment='flip'),
-    vgg_cifar10=dict(epochs=18, augment='crop_flip', **_CIFAR_SGD),
+    vgg_cifar10=dict(epochs=24, augment='crop_flip', **_CIFAR_SGD),
     vgg_cifar7=dict(epochs=15, augment='crop_flip', **_CIFAR_SGD),
     vit_cifar10=dict(epochs=30, batch_size=128, optimizer='adamw', lr=1e-3, weight_decay=0.05,
                      schedule='onecycle', augment='crop_flip'),

@@ -411,6 +411,7 @@ def close(self: Progress):
 # %% ../nbs/90_regen.ipynb #c0062d6c
 PAPERS = {
     'quickstart': 'Quickstart: a digits classifier, its calibration and its confidence (embedded data)',
+    'zoo': 'The model zoo: every classifier the experiments use, its test accuracy and its floor',
     'trust_lapse': 'TRUST-LAPSE: an explainable and actionable mistrust scoring framework for model monitoring (Bhaskhar, Rubin, Lee-Messer)',
     'macs': 'MACS: multi-layer activation confidence scoring (Capelli et al.)',
     'counterfeits': 'Confidently Classified Counterfeits: network inversion far from the training data (Suhail, Sethi)',
