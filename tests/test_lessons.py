@@ -15,8 +15,6 @@ from trustbook.core import eval_mode
 
 MAX_EXPORT_LINES = 40
 LIBRARY_NBS = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
-BEING_RESHAPED = {'03_models', '10_baselines', '20_trust_lapse', '30_macs', '31_macs_baselines', '32_attacks',
-                  '40_counterfeits', '90_regen', '91_docs', '09_cli'}
 
 def export_cells(path):
     "(index, number of lines) of every `#| export` cell of the notebook at `path`."
@@ -27,15 +25,11 @@ def export_cells(path):
         if cell['cell_type'] == 'code' and first.replace(' ', '') in ('#|export', '#|exports'):
             yield i, len(source.rstrip('\n').splitlines())
 
-def _nb_param(path):
-    marks = [pytest.mark.xfail(strict=False, reason='being reshaped')] if path.stem in BEING_RESHAPED else []
-    return pytest.param(path, id=path.stem, marks=marks)
-
 def test_library_notebooks_found():
     stems = {p.stem for p in LIBRARY_NBS}
     assert {'00_core', '02_data', '02a_corruptions'} <= stems, stems
 
-@pytest.mark.parametrize('nb', [_nb_param(p) for p in LIBRARY_NBS])
+@pytest.mark.parametrize('nb', LIBRARY_NBS, ids=[p.stem for p in LIBRARY_NBS])
 def test_export_cells_are_short(nb):
     long_cells = [(i, n) for i, n in export_cells(nb) if n > MAX_EXPORT_LINES]
     assert not long_cells, (f"{nb.name}: export cells longer than {MAX_EXPORT_LINES} lines "
@@ -51,7 +45,6 @@ def test_export_cell_counter(tmp_path):
 
 # Method modules: what importing them pulls in.
 METHOD_MODULES = ['trust_lapse', 'macs', 'counterfeits', 'baselines', 'macs_baselines', 'attacks']
-ROOMS_PENDING = {'macs'}     # they still carry command-line code (argparse) today
 
 PROBE = r"""
 import importlib, json, sys, types
@@ -62,11 +55,7 @@ offenders += [f'argparse (bound in {name})' for name, mod in sorted(sys.modules.
 print(json.dumps(offenders))
 """
 
-def _module_param(name):
-    marks = [pytest.mark.xfail(strict=False, reason='rooms refactor pending')] if name in ROOMS_PENDING else []
-    return pytest.param(name, id=name, marks=marks)
-
-@pytest.mark.parametrize('module', [_module_param(m) for m in METHOD_MODULES])
+@pytest.mark.parametrize('module', METHOD_MODULES)
 def test_method_module_imports_no_data_cli_or_plotting(module):
     out = subprocess.run([sys.executable, '-c', PROBE, f'trustbook.{module}'], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
