@@ -8,7 +8,8 @@ from torch import nn
 from conftest import ROOT, tool, needs_mirror
 
 from trustbook.core import derive_seed
-from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, tune, bench_macs
+from trustbook.macs import MACS, AffineOperator, layer_svd, proto_maps, proto_sources, fit_gmm, tune
+from trustbook.bench import bench_macs
 from trustbook.macs_baselines import DOCTOR, RelativeUncertainty, FeatureSqueezing, DeepMahalanobis, DMDBase, median_filter, bit_depth
 from trustbook.attacks import attack, attack_success, run_attacks, success_table
 

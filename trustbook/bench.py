@@ -11,22 +11,27 @@ import argparse, os, time
 
 import numpy as np
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
+from .core import find_layer, model_device, seed_everything
+from .macs import MACS, vgg_targets
 from .trust_lapse import TrustLapse, drift_protocol, mannwhitney_sliding, simulate_streams, stream_scores
 
 # %% auto #0
-__all__ = ['bench_sequential', 'bench_latent']
+__all__ = ['wall_time', 'bench_sequential', 'bench_latent', 'bench_macs']
 
 # %% ../nbs/92_bench.ipynb #4600e572
-def _timeit(fn, repeat=5):
-    "The shortest of `repeat` wall times of `fn()`, in seconds."
+def wall_time(fn, repeat: int = 5, summary=min, warmup: int = 0) -> float:
+    "`summary` (default: the shortest) of `repeat` wall times of `fn()` in seconds, after `warmup` untimed calls."
+    for _ in range(warmup):
+        fn()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return float(summary(times))
 
 def _positive(args, names):
     "A ValueError for the first of `names` that is not a positive integer in the parsed `args`."
@@ -125,9 +130,93 @@ def bench_latent(argv=None) -> int:
     yq = torch.randint(0, 10, (a.batch,), generator=g)
     zq = (means[yq] + torch.randn(a.batch, a.dim, generator=g)).relu()
     with torch.no_grad():
-        t_fwd = _timeit(lambda: net(x), a.repeat)
-        t_score = _timeit(lambda: tl.score_latents(zq, yq), a.repeat)
+        t_fwd = wall_time(lambda: net(x), a.repeat)
+        t_score = wall_time(lambda: tl.score_latents(zq, yq), a.repeat)
     print(f"batch={a.batch} coreset={len(tl.coreset_z_)} dim={a.dim} threads={a.threads} "
           f"forward_ms={1e3 * t_fwd:.2f} score_ms={1e3 * t_score:.2f}")
     print(f"samples_per_s={a.batch / t_score:.0f} overhead_vs_forward={t_score / t_fwd:.3f}")
+    return 0
+
+# %% ../nbs/92_bench.ipynb #690f45a3
+def _macs_args(argv: list[str] | None):
+    "Parse and check the arguments of `trustbook bench macs` (an `argparse.Namespace`)."
+    p = argparse.ArgumentParser(prog='trustbook bench macs', description=bench_macs.__doc__)
+    p.add_argument('--model', default='vgg_cifar10',
+                   help='zoo name of the model (trustbook.models.trained)')
+    p.add_argument('--profile', default='quick',
+                   help='zoo and data profile (quick: max_train from settings.ini)')
+    p.add_argument('--batch', type=int, default=256, help='test images per timed batch')
+    p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--max-train', type=int, default=None,
+                   help='training subset for the fit (default: the profile max_train)')
+    p.add_argument('--kappa', type=int, default=32,
+                   help='corevector size (capped at each linear layer\'s rank)')
+    p.add_argument('--clusters', type=int, default=100)
+    p.add_argument('--threads', type=int, default=None,
+                   help='torch threads (default: torch decides)')
+    a = p.parse_args(argv)
+    if a.batch < 1 or a.repeats < 1:
+        p.error('--batch and --repeats must be positive')
+    if a.kappa < 1 or a.clusters < 1:
+        p.error('--kappa and --clusters must be positive')
+    if a.max_train is not None and a.max_train < 0:
+        p.error('--max-train must be >= 0 (0: the whole training set)')
+    return a
+
+def _macs_training_set(dataset: str, n_train: int | None):
+    "The training images and labels of `dataset`, a seeded random subset of `n_train` when given."
+    from trustbook import data
+    xtr, ytr = data.load(dataset, 'train')
+    if n_train:
+        idx = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:n_train]
+        xtr, ytr = xtr[idx], ytr[idx]
+    return xtr, ytr
+
+# %% ../nbs/92_bench.ipynb #71dd8a76
+def _linear_rank(layer) -> int:
+    "Rank bound of a linear layer's augmented operator (a large number for convolutions)."
+    if isinstance(layer, nn.Linear):
+        return min(layer.out_features, layer.in_features + 1)
+    return 10**9
+
+def _fit_macs(model, a, xtr, ytr):
+    "MACS fitted on `model`'s target layers, its wall seconds printed with its CPU seconds: (macs, seconds)."
+    layers = list(getattr(model, 'macs_layers', ()) or vgg_targets(model))
+    kappa = {l: min(a.kappa, _linear_rank(find_layer(model, l))) for l in layers}   # head: classes
+    t0, c0 = time.perf_counter(), time.process_time()
+    macs = MACS(model, layers, kappa=kappa, n_clusters=a.clusters, progress=False).fit(xtr, ytr)
+    fit_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
+    print(f"MACS fit: {fit_s:.1f}s wall, {cpu_s:.1f}s CPU, {len(layers)} layers, "
+          f"{len(xtr)} training images", flush=True)
+    return macs, fit_s
+
+# %% ../nbs/92_bench.ipynb #02d15b45
+def bench_macs(argv: list[str] | None = None) -> int:
+    "`trustbook bench macs`: online overhead of MACS, DMD and Feature Squeezing; MACS's fit time."
+    a = _macs_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    from trustbook import config, data, models
+    from trustbook.macs_baselines import DeepMahalanobis, FeatureSqueezing, dmd_feature_layers
+    n_train = a.max_train if a.max_train is not None else config.profile(a.profile).get('max_train')
+    seed_everything(0)
+    model = models.trained(a.model, profile=a.profile)
+    dataset = models.zoo_info(a.model)['dataset']
+    xtr, ytr = _macs_training_set(dataset, n_train)
+    xb = data.load(dataset, 'test')[0][:a.batch]
+    macs, fit_s = _fit_macs(model, a, xtr, ytr)
+    dmd = DeepMahalanobis(model, dmd_feature_layers(model)).fit(xtr, ytr)
+    fs = FeatureSqueezing(model).fit()
+    median_time = lambda fn: wall_time(fn, a.repeats, summary=np.median, warmup=1)
+    with torch.no_grad():
+        t_model = median_time(lambda: model(xb.to(model_device(model))))
+    methods = [('macs', lambda: macs.score(xb)), ('dmd', lambda: dmd.layer_scores(xb)),
+               ('fs', lambda: fs.score(xb))]   # DMD: per-layer features only
+    res = {name: (median_time(fn) - t_model)/t_model for name, fn in methods}
+    print(f"model={a.model} batch={len(xb)} train={len(xtr)} layers={len(macs.layers)} "
+          f"dmd_layers={len(dmd.layers)} threads={torch.get_num_threads()} "
+          f"t_model={t_model*1e3:.1f}ms", flush=True)
+    print(f"macs_overhead={res['macs']:.3f} dmd_overhead={res['dmd']:.3f} "
+          f"fs_overhead={res['fs']:.3f} fit_seconds={fit_s:.1f}")
     return 0

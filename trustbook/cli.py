@@ -21,7 +21,7 @@ COMMANDS = {
 BENCHES = {
     'sequential': ('trustbook.bench:bench_sequential', "TRUST-LAPSE's sliding-window Mann-Whitney test vs scipy"),
     'latent':     ('trustbook.bench:bench_latent', "TRUST-LAPSE latent-space scoring throughput vs LeNet's forward"),
-    'macs':       ('trustbook.macs:bench_macs', 'online overhead of MACS, DMD and Feature Squeezing vs inference'),
+    'macs':       ('trustbook.bench:bench_macs', 'online overhead of MACS, DMD and Feature Squeezing vs inference'),
 }
 
 def _load(target: str):

@@ -7,7 +7,7 @@ Docs: https://trustbook.github.io/trustbook/macs.html.md"""
 
 # %% ../nbs/30_macs.ipynb #cfd35284
 from __future__ import annotations
-import math, time, warnings
+import math, warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,8 +26,8 @@ from .baselines import check_latents
 
 # %% auto #0
 __all__ = ['AffineOperator', 'randomized_svd', 'layer_svd', 'fit_gmm', 'DiagGMM', 'association_matrix', 'class_vector',
-           'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'MACS', 'tune', 'tuning_figure',
-           'plot_maps', 'plot_protos', 'vgg_targets', 'bench_macs']
+           'proto_sources', 'proto_maps', 'map_cosine', 'LayerState', 'affine_layers', 'vgg_targets', 'MACS', 'tune',
+           'tuning_figure', 'plot_maps', 'plot_protos']
 
 # %% ../nbs/30_macs.ipynb #ebf2ba0e
 def _conv_padding(layer: nn.Conv2d) -> tuple[int, int]:
@@ -410,6 +410,11 @@ def affine_layers(model: nn.Module, skip_convs: int = 0) -> list[str]:
         elif isinstance(module, nn.Linear):
             names.append(name)
     return names
+
+# %% ../nbs/30_macs.ipynb #c8c2f9f7
+def vgg_targets(model: nn.Module) -> list[str]:
+    "MACS target layers of a VGG-style model: every conv layer but the first two, every linear one."
+    return affine_layers(model, skip_convs=2)
 
 # %% ../nbs/30_macs.ipynb #7b70dd40
 def _target_layers(model: nn.Module, layers) -> list[str]:
@@ -837,97 +842,3 @@ def plot_protos(macs: MACS, class_names: Sequence[str] | None = None, k: int = 1
         title = f'{which}: {name}\n$\\|P\\|_F$={float(norms[c]):.2f} ({source[c]})'
         _map_axis(axs[0][j], macs.protos[c], title, macs, class_names, j == 0)
     return fig
-
-# %% ../nbs/30_macs.ipynb #fdf3666e
-def _median_time(fn, repeats: int) -> float:
-    "Median wall time of `repeats` calls of `fn`, after one warm-up call."
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-def vgg_targets(model: nn.Module) -> list[str]:
-    "MACS target layers of a VGG-style model: every conv layer but the first two, every linear one."
-    return affine_layers(model, skip_convs=2)
-
-def _linear_rank(layer) -> int:
-    "Rank bound of a linear layer's augmented operator (a large number for convolutions)."
-    if isinstance(layer, nn.Linear):
-        return min(layer.out_features, layer.in_features + 1)
-    return 10**9
-
-# %% ../nbs/30_macs.ipynb #ef073e70
-def _bench_args(argv: list[str] | None):
-    "Parse and check the arguments of `trustbook bench macs` (an `argparse.Namespace`)."
-    import argparse
-    p = argparse.ArgumentParser(prog='trustbook bench macs', description=bench_macs.__doc__)
-    p.add_argument('--model', default='vgg_cifar10',
-                   help='zoo name of the model (trustbook.models.trained)')
-    p.add_argument('--profile', default='quick',
-                   help='zoo and data profile (quick: max_train from settings.ini)')
-    p.add_argument('--batch', type=int, default=256, help='test images per timed batch')
-    p.add_argument('--repeats', type=int, default=5)
-    p.add_argument('--max-train', type=int, default=None,
-                   help='training subset for the fit (default: the profile max_train)')
-    p.add_argument('--kappa', type=int, default=32,
-                   help='corevector size (capped at each linear layer\'s rank)')
-    p.add_argument('--clusters', type=int, default=100)
-    p.add_argument('--threads', type=int, default=None,
-                   help='torch threads (default: torch decides)')
-    a = p.parse_args(argv)
-    if a.batch < 1 or a.repeats < 1:
-        p.error('--batch and --repeats must be positive')
-    if a.kappa < 1 or a.clusters < 1:
-        p.error('--kappa and --clusters must be positive')
-    if a.max_train is not None and a.max_train < 0:
-        p.error('--max-train must be >= 0 (0: the whole training set)')
-    return a
-
-# %% ../nbs/30_macs.ipynb #b536f08d
-def _bench_training_set(dataset: str, n_train: int | None):
-    "The training images and labels of `dataset`, a seeded random subset of `n_train` when given."
-    from trustbook import data
-    xtr, ytr = data.load(dataset, 'train')
-    if n_train:
-        idx = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:n_train]
-        xtr, ytr = xtr[idx], ytr[idx]
-    return xtr, ytr
-
-# %% ../nbs/30_macs.ipynb #cddf82b7
-def bench_macs(argv: list[str] | None = None) -> int:
-    "`trustbook bench macs`: online overhead of MACS, DMD and Feature Squeezing; MACS's fit time."
-    a = _bench_args(argv)
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    from trustbook import config, data, models
-    from trustbook.macs_baselines import DeepMahalanobis, FeatureSqueezing, dmd_feature_layers
-    n_train = a.max_train if a.max_train is not None else config.profile(a.profile).get('max_train')
-    seed_everything(0)
-    model = models.trained(a.model, profile=a.profile)
-    dataset = models.zoo_info(a.model)['dataset']
-    xtr, ytr = _bench_training_set(dataset, n_train)
-    xb = data.load(dataset, 'test')[0][:a.batch]
-    layers = list(getattr(model, 'macs_layers', ()) or vgg_targets(model))
-    kappa = {l: min(a.kappa, _linear_rank(find_layer(model, l))) for l in layers}   # head: classes
-    t0, c0 = time.perf_counter(), time.process_time()
-    macs = MACS(model, layers, kappa=kappa, n_clusters=a.clusters, progress=False).fit(xtr, ytr)
-    fit_s = time.perf_counter() - t0
-    cpu_s = time.process_time() - c0
-    print(f"MACS fit: {fit_s:.1f}s wall, {cpu_s:.1f}s CPU, {len(layers)} layers, "
-          f"{len(xtr)} training images", flush=True)
-    dmd = DeepMahalanobis(model, dmd_feature_layers(model)).fit(xtr, ytr)
-    fs = FeatureSqueezing(model).fit()
-    with torch.no_grad():
-        t_model = _median_time(lambda: model(xb.to(model_device(model))), a.repeats)
-    methods = [('macs', lambda: macs.score(xb)), ('dmd', lambda: dmd.layer_scores(xb)),
-               ('fs', lambda: fs.score(xb))]   # DMD: per-layer features only
-    res = {name: (_median_time(fn, a.repeats) - t_model)/t_model for name, fn in methods}
-    print(f"model={a.model} batch={len(xb)} train={len(xtr)} layers={len(layers)} "
-          f"dmd_layers={len(dmd.layers)} threads={torch.get_num_threads()} "
-          f"t_model={t_model*1e3:.1f}ms", flush=True)
-    print(f"macs_overhead={res['macs']:.3f} dmd_overhead={res['dmd']:.3f} "
-          f"fs_overhead={res['fs']:.3f} fit_seconds={fit_s:.1f}")
-    return 0
