@@ -5,6 +5,7 @@ Modules:
 - `trustbook.attacks`: BIM, PGD, Carlini-Wagner L2 and DeepFool through the adversarial-robustness-toolbox, in $[0,1]$ pixel space, with the success bookkeeping the MACS paper uses.
 - `trustbook.baselines`: The post-hoc trust scores every method in the workbook is compared against: MSP, predictive entropy, KL to the uniform distribution, energy, ODIN, Mahalanobis with a tied covariance, and Monte-Carlo dropout.
 - `trustbook.bench`: Timing of the workbook's methods, behind `trustbook bench NAME` (see `09_cli`): a tooling notebook, last in the course, so that no method module carries a command line or a timer.
+- `trustbook.cf_protocol`: The shared plumbing of the counterfeits experiment notebooks (`nbs/experiments/40_cf_*.ipynb`): which zoo classifier each dataset inverts, and the generator trained (or loaded) against it.
 - `trustbook.corruptions`: The 15 CIFAR-C corruptions of Hendrycks & Dietterich (ICLR 2019) at 5 severities, written with NumPy, SciPy, scikit-image and PIL, for near-OOD experiments without the CIFAR-100-C files.
 - `trustbook.counterfeits`: Network inversion with one-hot conditioning: a generator, trained against a frozen classifier with no training data, that makes inputs the classifier trusts although they lie far from its training data.
 - `trustbook.data`: Real datasets behind one `load` call: data cards with checksums, integrity checks, a decode-once tensor cache, derived shifted sets, and the `trustbook data` command.

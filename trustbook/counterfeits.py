@@ -23,12 +23,12 @@ from .core import (Detector, cache_path, derive_seed, hash_key, load_cached, sav
                             seed_everything, seeded_generator)
 
 # %% auto #0
-__all__ = ['CONDITIONINGS', 'ZOO', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
+__all__ = ['CONDITIONINGS', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
            'CounterfeitGenerator', 'logits_and_features', 'check_classifier', 'model_digest', 'kl_to_target',
            'feature_cosine', 'feature_orthogonality', 'InversionConfig', 'inversion_loss', 'train_generator',
            'Counterfeits', 'generate', 'classify', 'sample_counterfeits', 'target_hit_rate', 'confident_share',
            'nn_distance', 'features', 'median_ratio_bootstrap', 'FeatureNN', 'detector_scores', 'detector_aurocs',
-           'counterfeit_grid', 'invert_zoo_model']
+           'counterfeit_grid']
 
 # %% ../nbs/40_counterfeits.ipynb #263091b9
 def one_hot(y, n_classes: int) -> torch.Tensor:
@@ -624,20 +624,3 @@ def counterfeit_grid(cf: Counterfeits, n_cols: int = 8, class_names: Sequence[st
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
-
-# %% ../nbs/40_counterfeits.ipynb #78ee8423
-ZOO = dict(digits='digits_mlp', mnist='lenet_mnist', fashion_mnist='lenet_fashion_mnist',
-           cifar10='vgg_cifar10')
-
-def invert_zoo_model(dataset: str, conditioning: str = 'one_hot', profile: str = 'quick',
-                     seed: int = 0, progress: bool = True, **options):
-    "`(classifier, generator)` for the zoo classifier of `dataset` (see `ZOO`), with `options`."
-    if dataset not in ZOO:
-        raise ValueError(f"no zoo classifier for dataset {dataset!r}; choose one of {list(ZOO)}")
-    from trustbook import models
-    clf = models.trained(ZOO[dataset], profile=profile, seed=seed).eval()
-    shape = tuple(getattr(clf, 'input_shape'))
-    n_classes = core.find_layer(clf, clf.head).out_features
-    G = train_generator(clf, n_classes, shape, conditioning=conditioning, seed=seed, stream=dataset,
-                        progress=progress, **options)
-    return clf, G
