@@ -109,12 +109,6 @@ def notebook_datasets(nb_path: str | os.PathLike) -> list[str]:
             if hit: found.add(hit)
     return sorted(found)
 
-def _sha256_file(p: Path) -> str:
-    h = hashlib.sha256()
-    with open(p, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()
-
 # %% ../nbs/90_regen.ipynb #9f89525a
 class FileHashes:
     "SHA-256 of files, remembered by (path, size, mtime) in a JSON file so unchanged files are read once."
@@ -127,7 +121,10 @@ class FileHashes:
     def __call__(self, p: str | os.PathLike) -> str:
         p = Path(p).resolve(); st = p.stat()
         k = f'{p}|{st.st_size}|{st.st_mtime_ns}'
-        if k not in self.memo: self.memo[k] = _sha256_file(p); self.dirty = True
+        if k not in self.memo:
+            from trustbook.data import sha256_file     # the workbook's one file hash (02_data)
+            self.memo[k] = sha256_file(p)
+            self.dirty = True
         return self.memo[k]
 
     def save(self):
