@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from trustbook import figures as F
 from trustbook.figures import CLAIM_COLUMNS, Outputs, check_claims, claim, claims_markdown, collect_claims, read_index
@@ -205,3 +206,10 @@ def test_verdicts_are_the_metrics_verdicts():
     from trustbook import metrics
     assert F.VERDICTS == metrics.VERDICTS
     assert {metrics.verdict(0.1, 0.2), metrics.verdict(-0.2, -0.1), metrics.verdict(-0.1, 0.1)} == set(F.VERDICTS)
+
+def test_readme_results_section_is_current(monkeypatch):
+    "The README's Results section is what `trustbook results --profile reference` generates from the claims tables."
+    from trustbook import regen as R
+    monkeypatch.chdir(ROOT)                      # the section names the folder as the command does: relative
+    stale = F.update_readme(Path('README.md'), Path('figures')/'reference', titles=R.PAPERS, check=True)
+    assert not stale, 'README.md Results section is stale: run `trustbook results --profile reference`'

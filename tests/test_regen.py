@@ -344,3 +344,20 @@ def test_a_cell_past_the_profiles_timeout_fails_that_notebook(project):
     assert st['a_figure']['status'] == 'done' and st['d_slow']['status'] == 'failed', res
     assert st['d_slow']['error'] == 'timed out: a cell ran longer than 30 s', st['d_slow']['error']
     assert st['d_slow']['seconds'] < 200
+
+@pytest.mark.xdist_group('regen')
+def test_committed_results_are_reused_on_a_fresh_clone(project):
+    "A notebook whose committed INDEX row has today's key and whose outputs are there is not run again without stamps."
+    import shutil
+    d = project
+    (d/'nbs/experiments/c_broken.ipynb').unlink()
+    R.regen('quick', **kw(d))
+    shutil.rmtree(d/'figures/quick/.regen')                      # what a fresh clone has: outputs and INDEX.md only
+    plan = {r['name']: r['reason'] for r in R.regen('quick', dry_run=True, **kw(d))}
+    assert plan == {'a_figure': 'unchanged (committed results)', 'b_table': 'unchanged (committed results)'}
+    R.regen('quick', **kw(d))                                    # nothing runs; the index keeps both rows
+    rows = R.index_rows(d/'figures/quick')
+    assert set(rows) == {'a_figure', 'b_table'} and all(r['status'] == 'done' for r in rows.values())
+    R.write_notebook(d/'nbs/experiments/a_figure.ipynb', FIG + '\nx = 1', parameters='n = 1')
+    plan = {r['name']: r['reason'] for r in R.regen('quick', dry_run=True, **kw(d))}
+    assert plan == {'a_figure': 'first run', 'b_table': 'unchanged (committed results)'}

@@ -24,7 +24,8 @@ DEFAULTS = dict(data_root='../shared/data', cache_dir='~/.cache/trustbook', figu
 def _has_settings(d: Path) -> bool:
     f = d/'settings.ini'
     if not f.is_file(): return False
-    cp = configparser.ConfigParser(); cp.read(f)
+    cp = configparser.ConfigParser()
+    cp.read(f)
     return cp.has_section('trustbook')
 
 def project_root(start: str | os.PathLike | None = None) -> Path | None:
@@ -61,6 +62,7 @@ def _path_setting(key, explicit=None, root=None) -> Path:
         p = (base if (src in ('settings.ini', 'default') and base) else Path.cwd())/p
     return p.resolve()
 
+# %% ../nbs/00a_config.ipynb #a7249431
 def data_root(path=None) -> Path | None:
     "The offline data mirror, or `None` if the configured folder does not exist (loaders then download or explain)."
     p = _path_setting('data_root', path)
@@ -68,15 +70,21 @@ def data_root(path=None) -> Path | None:
 
 def cache_dir(cache=None) -> Path:
     "Folder for decoded datasets and trained checkpoints (created on demand, never inside git)."
-    p = _path_setting('cache_dir', cache); p.mkdir(parents=True, exist_ok=True); return p
+    p = _path_setting('cache_dir', cache)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 def figures_dir(figures=None) -> Path:
     "Folder where experiment notebooks write their figures and tables."
-    p = _path_setting('figures_dir', figures); p.mkdir(parents=True, exist_ok=True); return p
+    p = _path_setting('figures_dir', figures)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 def runs_dir(runs=None) -> Path:
     "Folder for executed notebooks of batch runs."
-    p = _path_setting('runs_dir', runs); p.mkdir(parents=True, exist_ok=True); return p
+    p = _path_setting('runs_dir', runs)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 def weights_dir(weights=None) -> Path:
     "Folder of weights-only checkpoints you provide (default `<cache_dir>/weights`); read, never created or downloaded into."

@@ -24,8 +24,8 @@ __all__ = ['REDUCTIONS', 'seed_everything', 'get_device', 'global_rng_preserved'
            'cache_path', 'CacheCorrupt', 'digest_path', 'write_verified', 'check_digest', 'read_verified',
            'save_cached', 'load_cached', 'write_digest', 'file_lock', 'cached', 'derive_seed', 'seeded_rng',
            'seeded_generator', 'check_model', 'as_input', 'check_labels', 'int_option', 'real_option', 'eval_mode',
-           'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations', 'check_scores',
-           'Detector', 'FunctionDetector']
+           'torch_threads', 'iter_batches', 'n_items', 'find_layer', 'Capture', 'model_device', 'capture_activations',
+           'check_scores', 'Detector', 'FunctionDetector']
 
 # %% ../nbs/00_core.ipynb #5132becd
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -392,6 +392,20 @@ def eval_mode(model: nn.Module):
     finally:
         for module, was_training in flags:
             module.training = was_training
+
+# %% ../nbs/00_core.ipynb #56fb868c
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    "Run the block with `n` torch CPU threads (`None`: unchanged); restore the previous count on exit."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
+        raise ValueError(f"n must be a positive int or None, got {n!r}")
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(int(n))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
 
 # %% ../nbs/00_core.ipynb #5c04dd33
 def _is_array(a) -> bool:

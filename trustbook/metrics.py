@@ -44,7 +44,9 @@ def _midranks(s: np.ndarray) -> np.ndarray:
 def auroc(y_true, score) -> float:
     "Area under the ROC curve (positives = `y_true == 1`, higher score = more positive); ties count 1/2."
     y, s = check_binary(y_true, score)
-    r = _midranks(s); n1 = y.sum(); n0 = len(y) - n1
+    r = _midranks(s)
+    n1 = y.sum()
+    n0 = len(y) - n1
     return float((r[y == 1].sum() - n1*(n1+1)/2) / (n1*n0))
 
 def aupr(y_true, score) -> float:
@@ -92,7 +94,8 @@ def detection_error(y_true, score) -> float:
 def separation_metrics(trust_in, trust_out, tprs=(0.95, 0.8)) -> dict:
     "AUROC, AUPR-in, AUPR-out, FPR at each TPR (both conventions) and detection error, named by convention."
     a, b = _np(trust_in, 'trust_in').astype(np.float64), _np(trust_out, 'trust_out').astype(np.float64)
-    y = np.r_[np.ones(len(a), int), np.zeros(len(b), int)]; s = np.r_[a, b]
+    y = np.r_[np.ones(len(a), int), np.zeros(len(b), int)]
+    s = np.r_[a, b]
     out = dict(auroc=auroc(y, s), aupr_in=aupr(y, s), aupr_out=aupr(1 - y, -s))
     for t in tprs:
         out[f'fpr@{int(round(t*100))}'] = fpr_at_tpr(y, s, t)

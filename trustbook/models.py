@@ -24,11 +24,11 @@ from . import config, core
 
 # %% auto #0
 __all__ = ['MNIST_STATS', 'FASHION_MNIST_STATS', 'DIGITS_STATS', 'CIFAR10_STATS', 'IMAGENET_STATS', 'AUGMENTS', 'OPTIMIZERS',
-           'SCHEDULES', 'ZOO', 'FLOORS', 'TEST_SPLIT', 'Normalize', 'ZooModel', 'ZooSequential', 'LeNet5', 'SmallVGG',
-           'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'resize_input', 'SmallViT', 'VGG16Full',
-           'vgg16_full', 'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec', 'crop_flip', 'flip',
-           'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'recipe', 'build',
-           'is_weights_only', 'weights_path', 'zoo_data', 'trained', 'zoo_info', 'model_table', 'timing_table']
+           'SCHEDULES', 'ZOO', 'TRAIN_THREADS', 'FLOORS', 'TEST_SPLIT', 'Normalize', 'ZooModel', 'ZooSequential',
+           'LeNet5', 'SmallVGG', 'BasicBlock', 'ResNet18Cifar', 'M5', 'DigitsMLP', 'DigitsCNN', 'resize_input',
+           'SmallViT', 'VGG16Full', 'vgg16_full', 'vit_b16_full', 'fingerprint', 'state_fingerprint', 'model_spec',
+           'crop_flip', 'flip', 'time_shift', 'predict', 'accuracy', 'train', 'latents', 'load_weights', 'recipe',
+           'build', 'is_weights_only', 'weights_path', 'zoo_data', 'trained', 'zoo_info', 'model_table', 'timing_table']
 
 # %% ../nbs/03_models.ipynb #f61e1046
 MNIST_STATS = ((0.1307,), (0.3081,))
@@ -827,6 +827,9 @@ _REF = dict(
                      schedule='onecycle', augment='crop_flip'),
     m5_fsdd=dict(epochs=20, batch_size=64, lr=1e-2, weight_decay=1e-4, schedule='onecycle',
                  augment='shift'))
+# torch CPU threads while training (see `core.torch_threads`): the weights do not depend on the machine's
+# core count. quick: 1, as the test suite runs; reference: 2, a laptop's cores; paper: unpinned (all cores).
+TRAIN_THREADS = dict(quick=1, reference=2)
 # Test-accuracy floors the reference recipes must meet (on the full test split; see `model_table`).
 FLOORS = dict(lenet_mnist=0.990, lenet_fashion_mnist=0.900, m5_fsdd=0.95, vgg_cifar10=0.85,
               vit_cifar10=0.60)
@@ -929,6 +932,12 @@ def _index_record(name: str, profile: str, seed, info: dict) -> dict:
                 test=info.get('test'))
 
 # %% ../nbs/03_models.ipynb #c895cb40
+def _train_seeded(name, profile, seed, x, y, r: dict, progress, refresh) -> nn.Module:
+    "Build zoo model `name` with `seed` and train it with recipe `r` (or load it from the cache)."
+    model = build(name, seed)
+    return train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}', progress=progress,
+                 refresh=refresh, **r)
+
 def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progress: bool = True,
             refresh: bool = False, evaluate: bool = True, device=None) -> nn.Module:
     """Zoo model `name` trained with `profile`'s recipe and `seed`, in eval mode; trains once, then
@@ -943,12 +952,14 @@ def trained(name: str, profile: str = 'quick', seed: int = 0, root=None, progres
     r = recipe(name, profile)
     max_train, max_eval = r.pop('max_train'), r.pop('max_eval')
     x, y = zoo_data(name, 'train', max_train, root)
-    with core.global_rng_preserved():     # training and loading leave the same global state
-        model = build(name, seed)
-        model = train(model, x, y, seed=int(seed), name=f'{name}-{profile}-s{seed}',
-                      progress=progress, refresh=refresh, **r)
-    if evaluate:
-        _record_test(name, model, max_eval, root)
+    threads = TRAIN_THREADS.get(profile)
+    # training and loading leave the same global state; the profile's thread count, not the machine's
+    with core.global_rng_preserved(), core.torch_threads(threads):
+        model = _train_seeded(name, profile, seed, x, y, r, progress, refresh)
+        if threads is not None and model.train_info.get('threads') != threads:   # cached from elsewhere
+            model = _train_seeded(name, profile, seed, x, y, r, progress, refresh=True)
+        if evaluate:
+            _record_test(name, model, max_eval, root)
     record = _index_record(name, profile, seed, model.train_info)
     _write_index(_index_path(name, profile, seed), record)
     model.to(dev)                 # after training and evaluating on the CPU: same weights anywhere

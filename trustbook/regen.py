@@ -19,8 +19,8 @@ from . import config
 __all__ = ['DATASET_FILES', 'TOOLING', 'EXECUTORS', 'PAPERS', 'experiment_notebooks', 'declared_parameters', 'job_parameters',
            'write_notebook', 'notebook_datasets', 'FileHashes', 'data_files', 'data_digest', 'notebook_modules',
            'code_digest', 'notebook_digest', 'job_key', 'run_job', 'LocalExecutor', 'RayExecutor', 'Progress',
-           'index_markdown', 'write_index', 'read_stamp', 'notebook_after', 'index_seconds', 'plan', 'priorities',
-           'ready_jobs', 'regen', 'regen_main']
+           'index_markdown', 'write_index', 'read_stamp', 'notebook_after', 'index_rows', 'index_seconds', 'plan',
+           'priorities', 'ready_jobs', 'regen', 'regen_main']
 
 # %% ../nbs/90_regen.ipynb #a77b73fa
 def experiment_notebooks(root: str | os.PathLike | None = None, only: str | None = None) -> list[Path]:
@@ -424,13 +424,15 @@ def _cell(v) -> str:
 def _params_text(p: dict) -> str: return ', '.join(f'{k}={json.dumps(v)}' for k, v in sorted((p or {}).items())) or '-'
 
 def _notebooks_markdown(stamps: list[dict], profile: str) -> list[str]:
-    "The index's last section: each notebook's last run, its status and wall time."
-    lines = [f'## Notebooks (profile `{profile}`)', '', '| notebook | profile | status | wall time (s) | finished | parameters |',
-             '|---|---|---|---|---|---|']
+    "The index's last section: each notebook's last run, its status, wall time and job key."
+    lines = [f'## Notebooks (profile `{profile}`)', '',
+             '| notebook | profile | status | wall time (s) | finished | parameters | key |',
+             '|---|---|---|---|---|---|---|']
     for s in sorted(stamps, key=lambda s: s.get('notebook', '')):
-        lines.append('| ' + ' | '.join(_cell(x) for x in [
-            s.get('notebook', ''), s.get('profile') or profile, s.get('status', ''), f"{s.get('seconds') or 0:.1f}",
-            s.get('finished', ''), _params_text(s.get('params'))]) + ' |')
+        params = s.get('params_text') or _params_text(s.get('params'))
+        row = [s.get('notebook', ''), s.get('profile') or profile, s.get('status', ''),
+               f"{s.get('seconds') or 0:.1f}", s.get('finished', ''), params, (s.get('key') or '-')[:16]]
+        lines.append('| ' + ' | '.join(_cell(x) for x in row) + ' |')
     return lines + ['']
 
 # %% ../nbs/90_regen.ipynb #d4e5f6a1
@@ -467,6 +469,9 @@ def write_index(folder: str | os.PathLike, profile: str | None = None) -> Path:
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     stamps = [s for s in (read_stamp(d, p) for p in sorted((d/'.regen').glob('*.json'))) if s]
+    local = {Path(s.get('notebook', '')).stem for s in stamps}
+    # a notebook run elsewhere (its results committed, no stamp here) keeps its row while its outputs exist
+    stamps += [r for stem, r in index_rows(d).items() if stem not in local and _outputs_of(d, Path(stem))]
     text = index_markdown(read_index(d), profile=profile or d.name, stamps=stamps)
     with atomic_write(d/'INDEX.md', 'w') as f: f.write(text)
     return d/'INDEX.md'
@@ -504,10 +509,14 @@ def notebook_after(nb_path: str | os.PathLike) -> list[str]:
     return [Path(a).stem for a in after]
 
 # %% ../nbs/90_regen.ipynb #e5f6a7b1
-def _reason(stamp: dict | None, parts: dict, figures: Path, force: bool) -> tuple[bool, str]:
-    "Whether a job must run, and why."
+def _reason(stamp: dict | None, parts: dict, figures: Path, force: bool, committed: dict | None = None,
+            nb: Path | None = None) -> tuple[bool, str]:
+    "Whether a job must run, and why; `committed`: its row of the committed `INDEX.md` (no stamp here)."
     if force: return True, 'forced'
-    if stamp is None: return True, 'first run'
+    if stamp is None:
+        same = committed and committed.get('status') == 'done' and committed.get('key') == parts['key'][:16]
+        if same and nb is not None and _outputs_of(figures, nb): return False, 'unchanged (committed results)'
+        return True, 'first run'
     if stamp.get('status') != 'done': return True, 'last run failed'
     if stamp.get('key') != parts['key']:
         old = stamp.get('parts', {})
@@ -515,18 +524,25 @@ def _reason(stamp: dict | None, parts: dict, figures: Path, force: bool) -> tupl
     if any(not (figures/o).exists() for o in stamp.get('outputs', [])): return True, 'outputs missing'
     return False, 'unchanged'
 
-def index_seconds(folder: str | os.PathLike) -> dict[str, float]:
-    "Each notebook's wall time from the `## Notebooks` table of the folder's `INDEX.md` (committed, unlike stamps)."
+def index_rows(folder: str | os.PathLike) -> dict[str, dict]:
+    "The `## Notebooks` table of the folder's committed `INDEX.md`: per notebook stem, its last run's row."
     f = Path(folder)/'INDEX.md'
     lines = f.read_text().splitlines() if f.is_file() else []
     start = next((i for i, l in enumerate(lines) if l.startswith('## Notebooks')), len(lines))
     res = {}
     for l in lines[start:]:
-        cells = [x.strip() for x in l.strip().strip('|').split('|')]
-        if len(cells) < 4 or not cells[0].endswith('.ipynb'): continue
-        try: res[Path(cells[0]).stem] = float(cells[3])
-        except ValueError: continue
+        cells = [x.strip().replace('\\|', '|') for x in re.split(r'(?<!\\)\|', l.strip().strip('|'))]
+        if len(cells) < 6 or not cells[0].endswith('.ipynb'): continue
+        try: seconds = float(cells[3])
+        except ValueError: seconds = None
+        key = cells[6] if len(cells) > 6 and cells[6] != '-' else None
+        res[Path(cells[0]).stem] = dict(notebook=cells[0], profile=cells[1], status=cells[2], seconds=seconds,
+                                        finished=cells[4], params_text=cells[5], key=key)
     return res
+
+def index_seconds(folder: str | os.PathLike) -> dict[str, float]:
+    "Each notebook's wall time from the `## Notebooks` table of the folder's `INDEX.md` (committed, unlike stamps)."
+    return {k: r['seconds'] for k, r in index_rows(folder).items() if r['seconds'] is not None}
 
 # %% ../nbs/90_regen.ipynb #e5f6a7c1
 def plan(notebooks: list[Path], profile: str | None = None, overrides: dict | None = None, force: bool = False,
@@ -542,18 +558,18 @@ def plan(notebooks: list[Path], profile: str | None = None, overrides: dict | No
         declared = set().union(*(declared_parameters(nb) for nb in notebooks)) if notebooks else set()
         unknown = sorted(set(overrides) - declared)
         if unknown: raise ValueError(f"-p {', '.join(unknown)}: declared by none of the selected notebooks' parameters cells")
-    jobs, hints = [], index_seconds(pdir)
+    jobs, rows = [], index_rows(pdir)
     for nb in notebooks:
         params = job_parameters(nb, profile, overrides, root)
         datasets = notebook_datasets(nb)
         modules = notebook_modules(nb, package)
         parts = job_key(nb, params, datasets, data_root, hashes, code_digest(package, modules))
         stamp = read_stamp(pdir, nb)
-        run, reason = _reason(stamp, parts, pdir, force)
+        run, reason = _reason(stamp, parts, pdir, force, rows.get(nb.stem), nb)
         jobs.append(dict(notebook=str(nb), path=str(nb), name=nb.stem, params=params, datasets=datasets, modules=modules,
                          parts=parts, key=parts['key'], profile=profile, run=run, reason=reason, figures=str(figures),
                          profile_dir=str(pdir), runs=str(runs), stamp=stamp, after=notebook_after(nb),
-                         expected=(stamp or {}).get('seconds') or hints.get(nb.stem)))
+                         expected=(stamp or {}).get('seconds') or (rows.get(nb.stem) or {}).get('seconds')))
     hashes.save()
     priorities(jobs)  # a dependency cycle fails here, before anything runs
     return jobs

@@ -42,7 +42,8 @@ def coreset_indices(y, frac: float = 0.02, seed: int = 0, min_per_class: int = 2
     if len(y) == 0: raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
     _fraction(frac, 'coreset_frac')
     int_option(min_per_class, 'min_per_class')
-    rng = seeded_rng(seed, 'coreset'); out = []
+    rng = seeded_rng(seed, 'coreset')
+    out = []
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         k = min(len(idx), max(int(min_per_class), int(round(frac * len(idx)))))
@@ -54,15 +55,18 @@ def _covariance(zc: np.ndarray, shrinkage) -> np.ndarray:
     from sklearn.covariance import empirical_covariance, ledoit_wolf, oas
     if shrinkage == 'ledoit_wolf': return ledoit_wolf(zc)[0]
     if shrinkage == 'oas': return oas(zc)[0]
-    S = empirical_covariance(zc); a = float(shrinkage)
+    S = empirical_covariance(zc)
+    a = float(shrinkage)
     return (1 - a) * S + a * np.trace(S) / S.shape[0] * np.eye(S.shape[0])
 
 def class_gaussians(z, y, shrinkage='ledoit_wolf') -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Class labels, means (K, d) and precision Cholesky factors L (K, d, d) with inv(Sigma_c) = L L^T."
-    z = check_latents(z, name='coreset latents').numpy(); y = check_labels(y, None, 'y', n=len(z)).cpu().numpy()
+    z = check_latents(z, name='coreset latents').numpy()
+    y = check_labels(y, None, 'y', n=len(z)).cpu().numpy()
     if not (shrinkage in ('ledoit_wolf', 'oas') or (isinstance(shrinkage, (int, float)) and 0 <= shrinkage <= 1)):
         raise ValueError(f"shrinkage must be 'ledoit_wolf', 'oas' or a number in [0, 1], got {shrinkage!r}")
-    classes = np.unique(y); means, chol = [], []
+    classes = np.unique(y)
+    means, chol = [], []
     for c in classes:
         zc = z[y == c]
         if len(zc) < 2: raise ValueError(f"class {c} has {len(zc)} coreset sample(s); its covariance needs at least 2 "
@@ -73,7 +77,8 @@ def class_gaussians(z, y, shrinkage='ledoit_wolf') -> tuple[torch.Tensor, torch.
             raise ValueError(f"class {c}: covariance of {len(zc)} samples in {z.shape[1]} dimensions is singular; "
                              "use more samples per class (a larger coreset_frac), a larger numeric shrinkage "
                              "(e.g. 0.1) or a lower-dimensional layer") from e
-        means.append(zc.mean(0)); chol.append(L)
+        means.append(zc.mean(0))
+        chol.append(L)
     return torch.as_tensor(classes), torch.as_tensor(np.stack(means)), torch.as_tensor(np.stack(chol))
 
 # %% ../nbs/20_trust_lapse.ipynb #tl-class
@@ -297,17 +302,23 @@ def _check_reference(reference) -> np.ndarray:
 
 def _mwu_p(U1, w, m, tie, alternative, use_continuity):
     "scipy's asymptotic p-value with tie and continuity correction; `tie` = sum of t^3 - t (scalar or array)."
-    mn = w * m; N = w + m
+    mn = w * m
+    N = w + m
     U1 = np.asarray(U1, dtype=np.float64)
     if alternative == 'two-sided': U, fac = np.abs(U1 - mn / 2), 2.0    # = max(U1, mn - U1) - mn/2, exactly
     elif alternative == 'greater': U, fac = U1 - mn / 2, 1.0
     else: U, fac = (mn - U1) - mn / 2, 1.0
     s = np.array(tie, dtype=np.float64)                                 # s = sqrt(wm/12 ((N+1) - tie/(N(N-1)))), in place
-    s /= N * (N - 1); np.subtract(N + 1, s, out=s); s *= w * m / 12; np.sqrt(s, out=s)
+    s /= N * (N - 1)
+    np.subtract(N + 1, s, out=s)
+    s *= w * m / 12
+    np.sqrt(s, out=s)
     U = np.atleast_1d(U)
     if use_continuity: U -= 0.5
     with np.errstate(divide='ignore', invalid='ignore'): np.divide(U, s, out=U)
-    np.negative(U, out=U); special.ndtr(U, out=U); U *= fac
+    np.negative(U, out=U)
+    special.ndtr(U, out=U)
+    U *= fac
     np.clip(U, 0.0, 1.0, out=U)
     return U if U1.ndim else U[0]
 
@@ -540,6 +551,7 @@ def sequential_score(p, u=None, kind: str = 'neglog10p', window: int | None = No
     if u is None or window is None or ref_size is None: raise ValueError("kind='u' needs u, window and ref_size")
     return np.abs(np.asarray(u) - window * ref_size / 2)
 
+# %% ../nbs/20_trust_lapse.ipynb #0058e511
 class SequentialMonitor:
     "Online sliding-window Mann-Whitney monitor: `update(score)` returns the step's U, p, score and flag (None until full)."
     def __init__(self, reference, window: int = 25, alpha: float = 0.05, alternative: str = 'two-sided',
@@ -550,17 +562,21 @@ class SequentialMonitor:
         if alternative not in ALTERNATIVES: raise ValueError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
         if kind not in SEQ_SCORES: raise ValueError(f"kind must be one of {SEQ_SCORES}, got {kind!r}")
         self.w, self.alpha, self.alternative, self.cont, self.kind = int(window), alpha, alternative, use_continuity, kind
-        _, rc = np.unique(self.R, return_counts=True); self.tie_R = int(_tie_term(rc.astype(np.int64)).sum())
-        self.buf: deque = deque(maxlen=self.w); self.t = -1
+        _, rc = np.unique(self.R, return_counts=True)
+        self.tie_R = int(_tie_term(rc.astype(np.int64)).sum())
+        self.buf: deque = deque(maxlen=self.w)
+        self.t = -1
 
     def update(self, score: float) -> dict | None:
         "Add one score; once the window is full, its t, U, p-value, sequential score and flag (else None)."
         s = float(score)
         if not math.isfinite(s): raise ValueError(f"score must be finite, got {score!r}")
-        self.buf.append(s); self.t += 1
+        self.buf.append(s)
+        self.t += 1
         if len(self.buf) < self.w: return None
         win = np.fromiter(self.buf, np.float64, self.w)
-        lo = np.searchsorted(self.R, win, 'left'); hi = np.searchsorted(self.R, win, 'right')
+        lo = np.searchsorted(self.R, win, 'left')
+        hi = np.searchsorted(self.R, win, 'right')
         U1 = (lo + hi).sum() / 2.0
         vals, wc = np.unique(win, return_counts=True)
         rv = np.searchsorted(self.R, vals, 'right') - np.searchsorted(self.R, vals, 'left')
