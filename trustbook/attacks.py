@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .core import (as_input, check_labels, check_model, model_device, seed_everything,
                             hash_key, derive_seed)
-from .core import int_option, real_option
+from .core import eval_mode, int_option, real_option
 
 # %% auto #0
 __all__ = ['ATTACKS', 'art_classifier', 'attack', 'predictions', 'attack_success', 'run_attacks', 'success_table']
@@ -67,12 +67,8 @@ def _make_attack(name: str, clf, batch_size: int, **kw):
 @torch.no_grad()
 def _n_classes(model: nn.Module, x: torch.Tensor) -> int:
     "The number of classes `model` predicts (one forward pass of the first input, evaluation mode)."
-    was_training = check_model(model).training
-    model.eval()
-    try:
+    with eval_mode(check_model(model)):
         return int(model(x[:1].to(model_device(model))).shape[1])
-    finally:
-        model.train(was_training)
 
 # %% ../nbs/32_attacks.ipynb #095e1d7f
 def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int | None = None,
@@ -89,15 +85,11 @@ def attack(model: nn.Module, x: torch.Tensor, name: str, y=None, n_classes: int 
     n_classes = n_classes or _n_classes(model, x)
     if y is not None:
         y = check_labels(y, n_classes, 'y', len(x))
-    was_training = check_model(model).training
-    model.eval()
-    try:
+    with eval_mode(check_model(model)):
         atk = _make_attack(name, art_classifier(model, x.shape[1:], n_classes), batch_size, **kw)
         seed_everything(seed)        # ART draws PGD's random starts from np.random
         y_onehot = None if y is None else np.eye(n_classes, dtype=np.float32)[y.numpy()]
         adv = atk.generate(x=x.cpu().numpy().astype(np.float32), y=y_onehot)
-    finally:
-        model.train(was_training)
     n_bad = int((~np.isfinite(adv)).reshape(len(adv), -1).any(1).sum())
     if n_bad:
         raise RuntimeError(f"attack {name!r} returned {n_bad} adversarial images with NaN or "
@@ -110,14 +102,10 @@ def predictions(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> tor
     "The predicted class of each input (batched, in evaluation mode; the training flag is kept)."
     x = as_input(x, 'x')
     int_option(batch_size, 'batch_size')
-    was_training = check_model(model).training
-    model.eval()
-    device = model_device(model)
-    try:
+    with eval_mode(check_model(model)):
+        device = model_device(model)
         return torch.cat([model(x[i:i+batch_size].to(device)).argmax(1).cpu()
                           for i in range(0, len(x), batch_size)])
-    finally:
-        model.train(was_training)
 
 # %% ../nbs/32_attacks.ipynb #3837cee8
 def attack_success(model: nn.Module, x: torch.Tensor, x_adv: torch.Tensor, y) -> torch.Tensor:

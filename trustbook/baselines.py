@@ -17,7 +17,7 @@ from torch import nn
 
 from .core import (
     Detector, as_input, capture_activations, check_labels, check_model, find_layer, int_option,
-    iter_batches, model_device, real_option)
+    iter_batches, model_device, real_option, eval_mode)
 
 # %% auto #0
 __all__ = ['logits_of', 'LogitDetector', 'MSP', 'Entropy', 'KLUniform', 'Energy', 'ODIN', 'latent_layer_of', 'latents_of',
@@ -29,14 +29,10 @@ def logits_of(model: nn.Module, x, batch_size: int = 512) -> torch.Tensor:
     "The model's logits for `x` in evaluation mode (batched; the model's training flag is kept)."
     x = as_input(x)
     int_option(batch_size, 'batch_size')
-    was_training = check_model(model).training
-    model.eval()
-    device = model_device(model)
-    try:
+    with eval_mode(check_model(model)):
+        device = model_device(model)
         batches = iter_batches(x, batch_size)
         return torch.cat([model(b.to(device)).float().cpu() for b, _ in batches])
-    finally:
-        model.train(was_training)
 
 # %% ../nbs/10_baselines.ipynb #68ef0346
 class LogitDetector(Detector):
@@ -117,17 +113,13 @@ class ODIN(Detector):
 
     def _score(self, x):
         x = as_input(x)
-        was_training = self.model.training
-        self.model.eval()
-        device = model_device(self.model)
-        out = []
-        try:
+        with eval_mode(self.model):
+            device = model_device(self.model)
+            out = []
             for b, _ in iter_batches(x, self.batch_size):
                 x_tilde = self.perturb(b.to(device))
                 with torch.no_grad():
                     out.append((self.model(x_tilde) / self.T).softmax(1).amax(1).float().cpu())
-        finally:
-            self.model.train(was_training)
         return torch.cat(out)
 
 # %% ../nbs/10_baselines.ipynb #f3f522ba
@@ -297,29 +289,21 @@ def samples(self: MCDropout, x) -> torch.Tensor:
 def _full_passes(mc, x):
     "MC-dropout samples from N full passes with dropout on (one hooked before the head if none)."
     model, device, p = mc.model, model_device(mc.model), mc.p
-    was_training = model.training
-    model.eval()
-    handle = None
-    if mc.dropouts:
+    def drop_head_input(module, inputs):
+        return (F.dropout(inputs[0], p, training=True),) + tuple(inputs[1:])
+    with eval_mode(model):                      # every module's own flag comes back, dropouts included
         for d in mc.dropouts:
             d.train()
-    else:
-        def drop_head_input(module, inputs):
-            return (F.dropout(inputs[0], p, training=True),) + tuple(inputs[1:])
-        handle = _head_module(model).register_forward_pre_hook(drop_head_input)
-    try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(mc.seed)
-            out = [torch.cat([model(b.to(device)).float().softmax(1).cpu()
-                              for b, _ in iter_batches(x, mc.batch_size)])
-                   for _ in range(mc.n)]
-    finally:
-        if handle is not None:
-            handle.remove()
-        model.train(was_training)
-        if not was_training:
-            for d in mc.dropouts:
-                d.eval()
+        handle = None if mc.dropouts else _head_module(model).register_forward_pre_hook(drop_head_input)
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(mc.seed)
+                out = [torch.cat([model(b.to(device)).float().softmax(1).cpu()
+                                  for b, _ in iter_batches(x, mc.batch_size)])
+                       for _ in range(mc.n)]
+        finally:
+            if handle is not None:
+                handle.remove()
     return torch.stack(out)
 
 # %% ../nbs/10_baselines.ipynb #e5a1c0d1
@@ -341,9 +325,7 @@ def _head_passes(mc, x):
     model = mc.model
     z, logits = latents_of(model, x, batch_size=mc.batch_size)
     head = find_layer(model, model.head)
-    was_training = head.training
-    head.eval()
-    try:
+    with eval_mode(head):
         z = z.to(model_device(model))
         if not torch.allclose(head(z).float().cpu(), logits, rtol=1e-4, atol=1e-5):
             return None
@@ -356,8 +338,6 @@ def _head_passes(mc, x):
                 for p in ps:
                     h = F.dropout(h, p, training=True)
                 out.append(head(h).float().softmax(1).cpu())
-    finally:
-        head.train(was_training)
     return torch.stack(out)
 
 # %% ../nbs/10_baselines.ipynb #6277f643

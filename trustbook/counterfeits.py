@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from . import core, metrics
 from .core import (Detector, cache_path, derive_seed, hash_key, load_cached, save_cached,
-                            seed_everything, seeded_generator)
+                            seed_everything, seeded_generator, eval_mode)
 
 # %% auto #0
 __all__ = ['CONDITIONINGS', 'one_hot', 'soft_vector', 'make_conditioning', 'check_conditioning', 'upsampling_plan',
@@ -165,16 +165,13 @@ def logits_and_features(classifier: nn.Module, x: torch.Tensor, feature_layer: s
 def check_classifier(classifier: nn.Module, n_classes: int, shape: Sequence[int]) -> None:
     "Refuse a classifier that cannot map inputs of `shape` to `n_classes` outputs."
     upsampling_plan(shape)
-    was_training = classifier.training
-    classifier.eval()
-    try:
-        with torch.no_grad():
-            out = classifier(torch.full((2, *shape), 0.5, device=core.model_device(classifier)))
-    except Exception as e:
-        raise ValueError(f"classifier cannot take inputs of shape {tuple(shape)}: "
-                         f"{type(e).__name__}: {e}") from e
-    finally:
-        classifier.train(was_training)
+    with eval_mode(classifier):
+        try:
+            with torch.no_grad():
+                out = classifier(torch.full((2, *shape), 0.5, device=core.model_device(classifier)))
+        except Exception as e:
+            raise ValueError(f"classifier cannot take inputs of shape {tuple(shape)}: "
+                             f"{type(e).__name__}: {e}") from e
     if out.dim() != 2 or out.shape[1] != n_classes:
         raise ValueError(f"classifier outputs shape {tuple(out.shape[1:])} per input but "
                          f"n_classes={n_classes}: the output size must match the number of classes")
@@ -322,16 +319,14 @@ def _inversion_step(G, classifier, opt, streams: dict, cfg: InversionConfig, n_c
 @contextlib.contextmanager
 def _frozen(classifier: nn.Module):
     "The classifier in eval mode without parameter gradients; its mode and flags restored on exit."
-    was_training = classifier.training
     requires_grad = [p.requires_grad for p in classifier.parameters()]
-    classifier.eval()
-    classifier.requires_grad_(False)
-    try:
-        yield classifier
-    finally:
-        classifier.train(was_training)
-        for p, r in zip(classifier.parameters(), requires_grad):
-            p.requires_grad_(r)
+    with eval_mode(classifier):
+        classifier.requires_grad_(False)
+        try:
+            yield classifier
+        finally:
+            for p, r in zip(classifier.parameters(), requires_grad):
+                p.requires_grad_(r)
 
 # %% ../nbs/40_counterfeits.ipynb #a1ea2fef
 def _fit_generator(G, classifier, n_classes, cfg, seed, stream, feature_layer, progress,
@@ -446,15 +441,11 @@ def generate(G: CounterfeitGenerator, c, seed: int = 0, dropout: bool = False,
     c = check_conditioning(c, G.n_classes)
     z = torch.randn(len(c), G.z_dim, generator=torch.Generator().manual_seed(int(seed)))
     dev = next(G.parameters()).device
-    was_training = G.training
-    _set_dropout(G, dropout)
-    try:
-        with torch.random.fork_rng(devices=[]):  # dropout masks: global RNG, restored
-            torch.manual_seed(int(seed))
-            out = torch.cat([G(z[i:i + batch_size].to(dev), c[i:i + batch_size].to(dev)).cpu()
-                             for i in range(0, len(c), batch_size)])
-    finally:
-        G.train(was_training)
+    with eval_mode(G), torch.random.fork_rng(devices=[]):  # dropout masks: global RNG, restored
+        _set_dropout(G, dropout)
+        torch.manual_seed(int(seed))
+        out = torch.cat([G(z[i:i + batch_size].to(dev), c[i:i + batch_size].to(dev)).cpu()
+                         for i in range(0, len(c), batch_size)])
     return out
 
 # %% ../nbs/40_counterfeits.ipynb #e6710c29
@@ -462,14 +453,10 @@ def generate(G: CounterfeitGenerator, c, seed: int = 0, dropout: bool = False,
 def classify(classifier: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     "Softmax outputs of the frozen classifier (eval mode) on `x`, batch by batch."
     x = core.as_input(x, 'x')
-    was_training = classifier.training
-    classifier.eval()
-    dev = core.model_device(classifier)
-    try:
+    with eval_mode(classifier):
+        dev = core.model_device(classifier)
         return torch.cat([torch.softmax(classifier(x[i:i + batch_size].to(dev)), 1).cpu()
                           for i in range(0, len(x), batch_size)])
-    finally:
-        classifier.train(was_training)
 
 # %% ../nbs/40_counterfeits.ipynb #829fc507
 def sample_counterfeits(G: CounterfeitGenerator, classifier: nn.Module, n_per_class: int,

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from .core import Detector, as_input, check_labels, check_scores, find_layer, model_device
 from .core import iter_batches, seed_everything, hash_key, derive_seed
-from .core import int_option, real_option
+from .core import eval_mode, int_option, real_option
 from .baselines import check_latents
 
 # %% auto #0
@@ -492,14 +492,12 @@ def _input_shapes(self: MACS, x) -> dict:
     def recorder(name):
         return lambda module, inputs, output: shapes.__setitem__(name, tuple(inputs[0].shape[1:]))
     hooks = [find_layer(self.model, l).register_forward_hook(recorder(l)) for l in self.layers]
-    was_training = self.model.training
-    self.model.eval()
-    try:
-        self.n_classes = self.model(x.to(model_device(self.model))).shape[1]
-    finally:
-        for h in hooks:
-            h.remove()
-        self.model.train(was_training)
+    with eval_mode(self.model):
+        try:
+            self.n_classes = self.model(x.to(model_device(self.model))).shape[1]
+        finally:
+            for h in hooks:
+                h.remove()
     return shapes
 
 # %% ../nbs/30_macs.ipynb #914e977b
@@ -572,11 +570,9 @@ def corevectors(self: MACS, x, standardise: bool = True, desc: str = 'MACS: core
     if standardise and self.state[self.layers[0]].mean is None:
         raise RuntimeError("standardisation needs fit(x, y) first")
     x = as_input(x, 'x')
-    was_training = self.model.training
-    self.model.eval()
-    out, logits = {l: [] for l in self.layers}, []
-    n_batches = -(-len(x)//self.batch_size)
-    try:
+    with eval_mode(self.model):
+        out, logits = {l: [] for l in self.layers}, []
+        n_batches = -(-len(x)//self.batch_size)
         batches = tqdm(iter_batches(x, self.batch_size), desc=desc, total=n_batches,
                        disable=not self.progress, leave=False)
         for xb, _ in batches:
@@ -584,8 +580,6 @@ def corevectors(self: MACS, x, standardise: bool = True, desc: str = 'MACS: core
             logits.append(batch_logits.cpu())
             for l in self.layers:
                 out[l].append(corevecs[l].cpu())
-    finally:
-        self.model.train(was_training)
     return {l: torch.cat(v) for l, v in out.items()}, torch.cat(logits)
 
 # %% ../nbs/30_macs.ipynb #fe787f71
@@ -686,12 +680,8 @@ def maps(self: MACS, x) -> tuple[torch.Tensor, torch.Tensor]:
     if not self.fitted:
         raise RuntimeError("MACS: call fit(...) first")
     x = as_input(x, 'x')
-    was_training = self.model.training
-    self.model.eval()
-    try:
+    with eval_mode(self.model):
         logits, cv = self._forward(x, True, True)
-    finally:
-        self.model.train(was_training)
     rows = [class_vector(self.state[l].gmm.resp(cv[l]), self.state[l].P) for l in self.layers]
     return torch.stack(rows, 1), logits
 

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from .core import (Detector, as_input, check_labels, check_model, find_layer, model_device,
                             iter_batches)
-from .core import int_option, real_option
+from .core import eval_mode, int_option, real_option
 from .baselines import LogitDetector, MSP, logits_of, check_latents
 
 # %% auto #0
@@ -49,9 +49,7 @@ def _score(self: DOCTOR, x):
     if self.epsilon == 0:
         return super(DOCTOR, self)._score(x)
     out, device = [], model_device(self.model)
-    was_training = self.model.training
-    self.model.eval()
-    try:
+    with eval_mode(self.model):
         for xb, _ in iter_batches(as_input(x), self.batch_size):
             xb = xb.to(device).requires_grad_(True)
             purity = (self.model(xb)/self.temperature).softmax(1).pow(2).sum(1)
@@ -59,8 +57,6 @@ def _score(self: DOCTOR, x):
             x_step = (xb + self.epsilon*grad.sign()).clamp(0, 1).detach()
             with torch.no_grad():
                 out.append(self.from_logits(self.model(x_step)).cpu())
-    finally:
-        self.model.train(was_training)
     return torch.cat(out)
 
 # %% ../nbs/31_macs_baselines.ipynb #cd99b236
@@ -244,18 +240,14 @@ def fit(self: DeepMahalanobis, x, y) -> DeepMahalanobis:
     x = as_input(x)
     y = check_labels(y, logits_of(self.model, x[:1]).shape[1], 'y', len(x))
     device = model_device(self.model)
-    was_training = self.model.training
-    self.model.eval()
-    per_layer = [[] for _ in self.layers]
-    try:
+    with eval_mode(self.model):
+        per_layer = [[] for _ in self.layers]
         with torch.no_grad():
             batches = iter_batches(x, self.batch_size)
             batches = tqdm(batches, desc='DMD: features', disable=not self.progress, leave=False)
             for xb, _ in batches:
                 for i, f in enumerate(self._features(xb.to(device))[0]):
                     per_layer[i].append(f.double().cpu())
-    finally:
-        self.model.train(was_training)
     n_classes = int(y.max()) + 1
     missing = sorted(set(range(n_classes)) - set(y.tolist()))
     if missing:
@@ -301,15 +293,11 @@ def layer_scores(self: DeepMahalanobis, x, magnitude: float | None = None) -> to
         raise RuntimeError("DMD: call fit(x, y) first")
     m = self.magnitude if magnitude is None else real_option(magnitude, 'magnitude', 0)
     device = model_device(self.model)
-    was_training = self.model.training
-    self.model.eval()
-    out = []
-    try:
+    with eval_mode(self.model):
+        out = []
         batches = iter_batches(as_input(x), self.batch_size)
         for xb, _ in tqdm(batches, desc='DMD: scores', disable=not self.progress, leave=False):
             out.append(self._preprocessed_scores(xb.to(device), m).detach().cpu())
-    finally:
-        self.model.train(was_training)
     return torch.cat(out)
 
 # %% ../nbs/31_macs_baselines.ipynb #d2494936

@@ -512,15 +512,12 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 512,
     if not torch.is_tensor(x):
         raise ValueError(f"x must be a tensor, got {type(x).__name__}")
     x = core.as_input(x, 'x')
-    dev, was_training = core.model_device(model), model.training
-    model.eval()
+    dev = core.model_device(model)
     n_batches = -(-len(x) // batch_size)
     batches = tqdm(core.iter_batches(x, batch_size), total=n_batches, desc='predict',
                    disable=not progress, leave=False)
-    try:
+    with core.eval_mode(model):
         out = [model(xb.to(dev)).cpu() for xb, _ in batches]
-    finally:
-        model.train(was_training)
     return torch.cat(out) if out else torch.empty(0)
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
