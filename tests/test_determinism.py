@@ -31,7 +31,9 @@ def notebook_defaults(name: str) -> list[str]:
 
 # (notebook, its `-p` overrides; a later `-p` of the same name wins)
 CASES = [
-    pytest.param('23_tl_drift', lambda: ['-p', 'n_streams', '5', '-p', 'domains', "['mnist']"],
+    # TRUST-LAPSE: five streams on MNIST; the river baselines (pure Python) on two short streams
+    pytest.param('23_tl_drift', lambda: ['-p', 'n_streams', '5', '-p', 'domains', "['mnist']", '-p', 'baseline_streams', '2',
+                                         '-p', 'baseline_length', '2000', '-p', 'n_cal', '6'],
                  marks=[pytest.mark.mirror, needs_mirror], id='trust_lapse-23_tl_drift'),
     # MACS: the notebook's defaults on the small VGG alone, with its two iterative attacks (BIM, PGD);
     # both models and all four attacks cost about 11 CPU-minutes for the three runs

@@ -720,6 +720,32 @@ def _find_chromium() -> str | None:
     return next((p for n in ('chromium', 'chromium-browser', 'google-chrome') if (p := shutil.which(n))), None)
 
 # %% ../nbs/91_docs.ipynb #358c6e86
+@contextlib.contextmanager
+def _install_lock():
+    "An exclusive lock across processes (a file lock under the temp folder) for installing system packages."
+    import fcntl
+    with open(Path(tempfile.gettempdir())/'trustbook-apt.lock', 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+def _apt_install(package: str, timeout: int) -> str:
+    "Install a Debian package with apt-get, waiting for apt's own locks; the reason it failed, or ''."
+    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
+    wait = ['-o', f'DPkg::Lock::Timeout={timeout}']
+    cmds = (['apt-get', *wait, 'update'], ['apt-get', *wait, 'install', '-y', '--no-install-recommends', package])
+    try:
+        for cmd in cmds:
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            if r.returncode:
+                return f"`{' '.join(cmd)}` failed: {(r.stderr or r.stdout).strip()[-300:]}"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f'installing {package} failed: {e}'
+    return ''
+
+# %% ../nbs/91_docs.ipynb #e3bc9a58
 def ensure_chromium(install: bool = True, timeout: int = 900) -> tuple[str | None, str]:
     "Path of a Chromium binary (installing Debian's `chromium` if allowed and missing), and a reason when there is none."
     if (p := _find_chromium()):
@@ -730,14 +756,12 @@ def ensure_chromium(install: bool = True, timeout: int = 900) -> tuple[str | Non
         return None, 'chromium is not installed and apt-get is not available'
     if hasattr(os, 'geteuid') and os.geteuid() != 0:
         return None, 'chromium is not installed and installing it needs root (apt-get)'
-    env = {**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'}
-    try:
-        for cmd in (['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium']):
-            r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-            if r.returncode:
-                return None, f"`{' '.join(cmd)}` failed: {(r.stderr or r.stdout).strip()[-300:]}"
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, f'installing chromium failed: {e}'
+    with _install_lock():                         # two test workers at once: the second waits, then finds it
+        if (p := _find_chromium()):
+            return p, ''
+        why = _apt_install('chromium', timeout)
+    if why:
+        return None, why
     return _find_chromium(), '' if _find_chromium() else 'apt-get installed chromium but no binary was found'
 
 # %% ../nbs/91_docs.ipynb #2d751fee
