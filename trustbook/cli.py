@@ -17,6 +17,7 @@ COMMANDS = {
     'bench': (None, 'run a performance benchmark (see `trustbook bench --help`)'),
     'regen': ('trustbook.regen:regen_main', "regenerate one profile's figures and tables (figures/PROFILE/) from the experiment notebooks"),
     'docs':  ('trustbook.docs:docs_main', 'render the notebooks into the HTML workbook'),
+    'results': ('trustbook.regen:results_main', "write the README's Results section from a profile's claims tables"),
 }
 BENCHES = {
     'sequential': ('trustbook.bench:bench_sequential', "TRUST-LAPSE's sliding-window Mann-Whitney test vs scipy"),

@@ -20,7 +20,7 @@ __all__ = ['DATASET_FILES', 'TOOLING', 'EXECUTORS', 'PAPERS', 'experiment_notebo
            'write_notebook', 'notebook_datasets', 'FileHashes', 'data_files', 'data_digest', 'notebook_modules',
            'code_digest', 'notebook_digest', 'job_key', 'run_job', 'LocalExecutor', 'RayExecutor', 'Progress',
            'index_markdown', 'write_index', 'read_stamp', 'notebook_after', 'index_rows', 'index_seconds', 'plan',
-           'priorities', 'ready_jobs', 'regen', 'regen_main']
+           'priorities', 'ready_jobs', 'regen', 'regen_main', 'results_main']
 
 # %% ../nbs/90_regen.ipynb #a77b73fa
 def experiment_notebooks(root: str | os.PathLike | None = None, only: str | None = None) -> list[Path]:
@@ -756,3 +756,21 @@ def regen_main(argv: list[str] | None = None) -> int:
     c = {s: sum(r['status'] == s for r in res) for s in ('done', 'skipped', 'failed', 'planned')}
     print(f"{c['done']} done, {c['skipped']} skipped, {c['failed']} failed" + (f", {c['planned']} to run" if c['planned'] else ''))
     return min(len(failed), 125)
+
+# %% ../nbs/90_regen.ipynb #0bbb305d
+def results_main(argv: list[str] | None = None) -> int:
+    "`trustbook results`: write (or `--check`) the README's Results section from a profile's claims tables."
+    import contextlib
+    from trustbook.figures import update_readme
+    p = argparse.ArgumentParser(prog='trustbook results', description="Regenerate the README's Results section.")
+    p.add_argument('--profile', default='reference', help='profile whose claims tables to use (default: reference)')
+    p.add_argument('--check', action='store_true', help='only check that the section is current (exit 1 if not)')
+    a = p.parse_args(argv)
+    if not re.fullmatch(r'[A-Za-z0-9_-]+', a.profile): p.error(f"--profile must be a plain folder name, got {a.profile!r}")
+    root = Path(config.project_root())
+    folder = Path(os.path.relpath(config._path_setting('figures_dir', None, root), root))/a.profile
+    with contextlib.chdir(root):                 # the section names the folder relative to the project
+        changed = update_readme(Path('README.md'), folder, titles=PAPERS, check=a.check)
+    print(('README.md Results section is stale' if a.check else 'README.md Results section rewritten')
+          if changed else 'README.md Results section is current')
+    return int(changed and a.check)
